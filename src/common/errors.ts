@@ -1,0 +1,80 @@
+/**
+ * The service's error model, shared by REST, GraphQL, the admission webhook and plugins.
+ * Every failure that reaches a caller is an ApiError with a code from this list; the transports
+ * map it with `httpStatusOf`, whose exhaustive switch makes a new code without a status fail to compile.
+ */
+export const ErrorCode = {
+  InvalidReference: 'InvalidReference',
+  InvalidRequest: 'InvalidRequest',
+  InvalidPullPolicy: 'InvalidPullPolicy',
+  InvalidManifest: 'InvalidManifest',
+  PayloadTooLarge: 'PayloadTooLarge',
+  UnsupportedMediaType: 'UnsupportedMediaType',
+  NotFound: 'NotFound',
+  MethodNotAllowed: 'MethodNotAllowed',
+  RegistryNotAllowed: 'RegistryNotAllowed',
+  ManifestUnknown: 'ManifestUnknown',
+  RegistryUnauthorized: 'RegistryUnauthorized',
+  RegistryUnavailable: 'RegistryUnavailable',
+  RegistryRateLimited: 'RegistryRateLimited',
+  RegistryTimeout: 'RegistryTimeout',
+  InternalError: 'InternalError',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+export function httpStatusOf(code: ErrorCode): number {
+  switch (code) {
+    case ErrorCode.InvalidReference:
+    case ErrorCode.InvalidRequest:
+    case ErrorCode.InvalidPullPolicy:
+    case ErrorCode.InvalidManifest:
+      return 400;
+    case ErrorCode.RegistryNotAllowed:
+      return 403;
+    case ErrorCode.NotFound:
+    case ErrorCode.ManifestUnknown:
+      return 404;
+    case ErrorCode.MethodNotAllowed:
+      return 405;
+    case ErrorCode.PayloadTooLarge:
+      return 413;
+    case ErrorCode.UnsupportedMediaType:
+      return 415;
+    case ErrorCode.InternalError:
+      return 500;
+    case ErrorCode.RegistryUnauthorized:
+      return 502;
+    case ErrorCode.RegistryUnavailable:
+    case ErrorCode.RegistryRateLimited:
+      return 503;
+    case ErrorCode.RegistryTimeout:
+      return 504;
+  }
+}
+
+export interface ErrorBody {
+  code: ErrorCode;
+  message: string;
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    /** Seconds a client should wait before retrying (sent as `Retry-After`). */
+    readonly retryAfterSeconds?: number,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+
+  get status(): number {
+    return httpStatusOf(this.code);
+  }
+
+  toBody(): ErrorBody {
+    return { code: this.code, message: this.message };
+  }
+}
+
+export const invalidRequest = (message: string): ApiError => new ApiError(ErrorCode.InvalidRequest, message);

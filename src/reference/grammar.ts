@@ -1,0 +1,206 @@
+/**
+ * The pieces of the distribution/reference grammar, one small scanner each, named after the Go
+ * regular expressions they implement (see ../shared/spec/reference-grammar.md).
+ *
+ * They are hand-written character scanners rather than regular expressions because JavaScript's
+ * backtracking engine turns the grammar's nested repetitions into super-linear work on hostile
+ * input; every function here looks at each character a bounded number of times.
+ */
+
+const CH_0 = 48;
+const CH_9 = 57;
+const CH_A = 65;
+const CH_Z = 90;
+const CH_a = 97;
+const CH_f = 102;
+const CH_z = 122;
+const CH_DOT = 46;
+const CH_DASH = 45;
+const CH_UNDERSCORE = 95;
+const CH_PLUS = 43;
+const CH_COLON = 58;
+const CH_SLASH = 47;
+const CH_LBRACKET = 91;
+const CH_RBRACKET = 93;
+const CH_EQUALS = 61;
+
+const isDigit = (c: number): boolean => c >= CH_0 && c <= CH_9;
+const isLower = (c: number): boolean => c >= CH_a && c <= CH_z;
+const isUpper = (c: number): boolean => c >= CH_A && c <= CH_Z;
+/** `[a-z0-9]` */
+const isAlphanumeric = (c: number): boolean => isLower(c) || isDigit(c);
+/** `[a-zA-Z0-9]` */
+const isDomainAlphanumeric = (c: number): boolean => isLower(c) || isUpper(c) || isDigit(c);
+/** ASCII `\w` */
+const isWord = (c: number): boolean => isDomainAlphanumeric(c) || c === CH_UNDERSCORE;
+const isHex = (c: number): boolean => isDigit(c) || (c >= CH_a && c <= CH_f) || (c >= CH_A && c <= CH_A + 5);
+const isLowerHex = (c: number): boolean => isDigit(c) || (c >= CH_a && c <= CH_f);
+
+/**
+ * pathComponent = alphanumeric (separator alphanumeric)*, separator = `[._]` | `__` | `[-]+`.
+ * Returns the index just after the component starting at `i`, or -1 when none starts there.
+ * Because separators never contain alphanumerics, the match is deterministic: no backtracking.
+ */
+function scanPathComponent(s: string, i: number, end: number): number {
+  if (i >= end || !isAlphanumeric(s.charCodeAt(i))) return -1;
+  i++;
+  for (;;) {
+    while (i < end && isAlphanumeric(s.charCodeAt(i))) i++;
+    if (i >= end) return i;
+    const c = s.charCodeAt(i);
+    let j: number;
+    if (c === CH_DOT) {
+      j = i + 1;
+    } else if (c === CH_UNDERSCORE) {
+      j = i + 1 < end && s.charCodeAt(i + 1) === CH_UNDERSCORE ? i + 2 : i + 1;
+    } else if (c === CH_DASH) {
+      j = i + 1;
+      while (j < end && s.charCodeAt(j) === CH_DASH) j++;
+    } else {
+      return i;
+    }
+    // A separator must be followed by an alphanumeric; otherwise the component ends before it.
+    if (j >= end || !isAlphanumeric(s.charCodeAt(j))) return i;
+    i = j + 1;
+  }
+}
+
+/** remoteName = pathComponent ("/" pathComponent)* — must cover s[start, end) exactly. */
+export function isRemoteName(s: string, start: number, end: number): boolean {
+  let i = start;
+  for (;;) {
+    i = scanPathComponent(s, i, end);
+    if (i < 0) return false;
+    if (i === end) return true;
+    if (s.charCodeAt(i) !== CH_SLASH) return false;
+    i++;
+  }
+}
+
+/**
+ * domainNameComponent = `[a-zA-Z0-9]` | `[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]`; domainName joins them
+ * with dots. Returns the index after the domain name starting at `i`, or -1.
+ */
+function scanDomainName(s: string, i: number, end: number): number {
+  for (;;) {
+    if (i >= end || !isDomainAlphanumeric(s.charCodeAt(i))) return -1;
+    let last = s.charCodeAt(i);
+    i++;
+    while (i < end) {
+      const c = s.charCodeAt(i);
+      if (!isDomainAlphanumeric(c) && c !== CH_DASH) break;
+      last = c;
+      i++;
+    }
+    if (last === CH_DASH) return -1; // a component may not end in '-'
+    if (i < end && s.charCodeAt(i) === CH_DOT) {
+      i++;
+      continue;
+    }
+    return i;
+  }
+}
+
+/** IPv6 host = `\[[a-fA-F0-9:]+\]`. Returns the index after `]`, or -1. */
+function scanIPv6Host(s: string, i: number, end: number): number {
+  if (i >= end || s.charCodeAt(i) !== CH_LBRACKET) return -1;
+  let j = i + 1;
+  while (j < end) {
+    const c = s.charCodeAt(j);
+    if (!isHex(c) && c !== CH_COLON) break;
+    j++;
+  }
+  if (j === i + 1 || j >= end || s.charCodeAt(j) !== CH_RBRACKET) return -1;
+  return j + 1;
+}
+
+/** domain = host (":" port)?, host = domainName | IPv6 host — must cover s[start, end) exactly. */
+export function isDomain(s: string, start: number, end: number): boolean {
+  let i = start < end && s.charCodeAt(start) === CH_LBRACKET ? scanIPv6Host(s, start, end) : scanDomainName(s, start, end);
+  if (i < 0) return false;
+  if (i === end) return true;
+  if (s.charCodeAt(i) !== CH_COLON) return false;
+  i++;
+  if (i >= end) return false;
+  while (i < end) {
+    if (!isDigit(s.charCodeAt(i))) return false;
+    i++;
+  }
+  return true;
+}
+
+/** tag = `[\w][\w.-]{0,127}` — must cover s[start, end) exactly. */
+export function isTag(s: string, start: number, end: number): boolean {
+  const length = end - start;
+  if (length < 1 || length > 128 || !isWord(s.charCodeAt(start))) return false;
+  for (let i = start + 1; i < end; i++) {
+    const c = s.charCodeAt(i);
+    if (!isWord(c) && c !== CH_DOT && c !== CH_DASH) return false;
+  }
+  return true;
+}
+
+/**
+ * digest (as the reference pattern sees it) =
+ * `[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}` — must cover s[start, end).
+ */
+export function isDigestShaped(s: string, start: number, end: number): boolean {
+  let i = start;
+  for (;;) {
+    if (i >= end) return false;
+    const first = s.charCodeAt(i);
+    if (!isLower(first) && !isUpper(first)) return false;
+    i++;
+    while (i < end && isDomainAlphanumeric(s.charCodeAt(i))) i++;
+    if (i >= end) return false;
+    const c = s.charCodeAt(i);
+    if (c === CH_COLON) break;
+    if (c !== CH_DASH && c !== CH_UNDERSCORE && c !== CH_PLUS && c !== CH_DOT) return false;
+    i++;
+  }
+  i++; // ':'
+  if (end - i < 32) return false;
+  for (; i < end; i++) if (!isHex(s.charCodeAt(i))) return false;
+  return true;
+}
+
+/** identifier = `[a-f0-9]{64}` over the whole string. */
+export function isIdentifier(s: string): boolean {
+  if (s.length !== 64) return false;
+  for (let i = 0; i < 64; i++) if (!isLowerHex(s.charCodeAt(i))) return false;
+  return true;
+}
+
+/** go-digest's DigestRegexpAnchored: `^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$`. */
+export function isGoDigestShaped(s: string): boolean {
+  const end = s.length;
+  let i = 0;
+  for (;;) {
+    const runStart = i;
+    while (i < end && isAlphanumeric(s.charCodeAt(i))) i++;
+    if (i === runStart || i >= end) return false;
+    const c = s.charCodeAt(i);
+    if (c === CH_COLON) break;
+    if (c !== CH_DOT && c !== CH_PLUS && c !== CH_UNDERSCORE && c !== CH_DASH) return false;
+    i++;
+  }
+  i++;
+  if (i >= end) return false;
+  for (; i < end; i++) {
+    const c = s.charCodeAt(i);
+    if (!isDomainAlphanumeric(c) && c !== CH_EQUALS && c !== CH_UNDERSCORE && c !== CH_DASH) return false;
+  }
+  return true;
+}
+
+/** `[a-f0-9]` over the whole string. */
+export function isLowerHexString(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (!isLowerHex(s.charCodeAt(i))) return false;
+  return true;
+}
+
+/** True when `s` contains an ASCII upper-case letter. */
+export function hasAsciiUpper(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (isUpper(s.charCodeAt(i))) return true;
+  return false;
+}
