@@ -1,0 +1,55 @@
+import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
+import { type DynamicModule, Global, Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { GraphQLModule } from '@nestjs/graphql';
+import type { Logger } from 'pino';
+import { ApiExceptionFilter } from './common/api-exception.filter.js';
+import { formatGraphqlError } from './common/graphql-errors.js';
+import { LOGGER } from './common/logger.js';
+import { APP_CONFIG, type AppConfig } from './config/config.js';
+import { HealthModule } from './health/health.module.js';
+import { MetricsController } from './metrics/metrics.controller.js';
+import { ReferenceModule } from './reference/reference.module.js';
+
+/** Makes the validated configuration and the logger injectable everywhere. */
+@Global()
+@Module({})
+class CoreModule {
+  static forRoot(config: AppConfig, logger: Logger): DynamicModule {
+    return {
+      module: CoreModule,
+      providers: [
+        { provide: APP_CONFIG, useValue: config },
+        { provide: LOGGER, useValue: logger },
+      ],
+      exports: [APP_CONFIG, LOGGER],
+    };
+  }
+}
+
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig, logger: Logger): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        CoreModule.forRoot(config, logger),
+        GraphQLModule.forRoot<ApolloDriverConfig>({
+          driver: ApolloDriver,
+          path: '/graphql',
+          autoSchemaFile: true,
+          sortSchema: true,
+          // Apollo's landing page loads code from public CDNs: useless offline, so none is served.
+          playground: false,
+          introspection: true,
+          includeStacktraceInErrorResponses: false,
+          formatError: formatGraphqlError,
+        }),
+        HealthModule,
+        ReferenceModule,
+      ],
+      controllers: [MetricsController],
+      providers: [{ provide: APP_FILTER, useClass: ApiExceptionFilter }],
+    };
+  }
+}

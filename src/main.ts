@@ -1,0 +1,28 @@
+import 'reflect-metadata';
+import { createApp } from './app.factory.js';
+import { createLogger } from './common/logger.js';
+import { ConfigError, loadConfig } from './config/config.js';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${JSON.stringify({ level: 'fatal', msg: error.message })}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const logger = createLogger(config);
+  try {
+    const app = await createApp(config, logger);
+    await app.listen({ port: config.port, host: config.host });
+    logger.info({ url: await app.getUrl() }, 'image policy service listening');
+  } catch (error) {
+    logger.fatal({ err: error }, `start failed: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  }
+}
+
+void main();
