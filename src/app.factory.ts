@@ -4,6 +4,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import type { Logger } from 'pino';
 import { AppModule } from './app.module.js';
 import { createLogger, PinoNestLogger } from './common/logger.js';
+import { formatSchemaErrors } from './common/schema-errors.js';
 import { RequestValidationPipe } from './common/validation.js';
 import type { AppConfig } from './config/config.js';
 import { mountApiDocs } from './docs/docs.js';
@@ -16,7 +17,8 @@ export async function createApp(config: AppConfig, logger: Logger = createLogger
     return503OnClosing: true,
     disableRequestLogging: true,
     // Strict: no type coercion and no silent dropping of unknown properties in any Fastify schema.
-    ajv: { customOptions: { coerceTypes: false, removeAdditional: false } },
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+    schemaErrorFormatter: formatSchemaErrors,
   });
   const fastify = adapter.getInstance();
   // JSON only (routes that take YAML register their own parser): anything else is a clear 415.
@@ -33,6 +35,8 @@ export async function createApp(config: AppConfig, logger: Logger = createLogger
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, logger), adapter, {
     logger: new PinoNestLogger(logger),
     abortOnError: false,
+    bodyParser: false, // Fastify's own JSON parser only; no urlencoded bodies
+
   });
   app.useGlobalPipes(new RequestValidationPipe());
   app.enableShutdownHooks();

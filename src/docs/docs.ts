@@ -6,7 +6,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 
 const require = createRequire(import.meta.url);
 /** swagger-ui-dist ships the UI's files; serving them ourselves keeps /docs working offline. */
-const swaggerUiDir: string = (require('swagger-ui-dist') as { getAbsoluteFSPath(): string }).getAbsoluteFSPath();
+const swaggerUiDir: string = (require('swagger-ui-dist/absolute-path.js') as () => string)();
 
 const ASSETS: Readonly<Record<string, string>> = {
   'swagger-ui.css': 'text/css; charset=utf-8',

@@ -25,10 +25,20 @@ export function instrumentHttp(fastify: FastifyInstance): void {
     collectDefaultMetrics();
     defaultsCollected = true;
   }
+  // Label lookups hash the label set on every call; keep each series' child instead.
+  const series = new Map<string, { count: () => void; time: (seconds: number) => void }>();
   fastify.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
-    requests.inc({ method: request.method, route, status: reply.statusCode });
-    duration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
+    const key = `${request.method} ${reply.statusCode} ${route}`;
+    let child = series.get(key);
+    if (child === undefined) {
+      const counter = requests.labels(request.method, route, String(reply.statusCode));
+      const histogram = duration.labels(request.method, route);
+      child = { count: () => counter.inc(), time: (seconds) => histogram.observe(seconds) };
+      series.set(key, child);
+    }
+    child.count();
+    child.time(reply.elapsedTime / 1000);
     done();
   });
 }

@@ -24,17 +24,33 @@ const CH_LBRACKET = 91;
 const CH_RBRACKET = 93;
 const CH_EQUALS = 61;
 
-const isDigit = (c: number): boolean => c >= CH_0 && c <= CH_9;
-const isLower = (c: number): boolean => c >= CH_a && c <= CH_z;
-const isUpper = (c: number): boolean => c >= CH_A && c <= CH_Z;
+// Character classes as bit flags in a 128-entry table: one lookup per character instead of a chain
+// of comparisons (the parser's hot loops run over every character of every reference).
+const LOWER = 1;
+const UPPER = 2;
+const DIGIT = 4;
+const HEX_LOWER = 8; // a-f
+const HEX_UPPER = 16; // A-F
+const CLASS = new Uint8Array(128);
+for (let c = CH_a; c <= CH_z; c++) CLASS[c] |= LOWER;
+for (let c = CH_A; c <= CH_Z; c++) CLASS[c] |= UPPER;
+for (let c = CH_0; c <= CH_9; c++) CLASS[c] |= DIGIT;
+for (let c = CH_a; c <= CH_f; c++) CLASS[c] |= HEX_LOWER;
+for (let c = CH_A; c <= CH_A + 5; c++) CLASS[c] |= HEX_UPPER;
+
+// charCodeAt never exceeds 0xffff; CLASS[c] is undefined (falsy) for c >= 128, so `& flag` is 0.
+const has = (c: number, flags: number): boolean => (CLASS[c] & flags) !== 0;
+const isDigit = (c: number): boolean => has(c, DIGIT);
+const isLower = (c: number): boolean => has(c, LOWER);
+const isUpper = (c: number): boolean => has(c, UPPER);
 /** `[a-z0-9]` */
-const isAlphanumeric = (c: number): boolean => isLower(c) || isDigit(c);
+const isAlphanumeric = (c: number): boolean => has(c, LOWER | DIGIT);
 /** `[a-zA-Z0-9]` */
-const isDomainAlphanumeric = (c: number): boolean => isLower(c) || isUpper(c) || isDigit(c);
+const isDomainAlphanumeric = (c: number): boolean => has(c, LOWER | UPPER | DIGIT);
 /** ASCII `\w` */
-const isWord = (c: number): boolean => isDomainAlphanumeric(c) || c === CH_UNDERSCORE;
-const isHex = (c: number): boolean => isDigit(c) || (c >= CH_a && c <= CH_f) || (c >= CH_A && c <= CH_A + 5);
-const isLowerHex = (c: number): boolean => isDigit(c) || (c >= CH_a && c <= CH_f);
+const isWord = (c: number): boolean => has(c, LOWER | UPPER | DIGIT) || c === CH_UNDERSCORE;
+const isHex = (c: number): boolean => has(c, DIGIT | HEX_LOWER | HEX_UPPER);
+const isLowerHex = (c: number): boolean => has(c, DIGIT | HEX_LOWER);
 
 /**
  * pathComponent = alphanumeric (separator alphanumeric)*, separator = `[._]` | `__` | `[-]+`.
@@ -199,8 +215,11 @@ export function isLowerHexString(s: string): boolean {
   return true;
 }
 
-/** True when `s` contains an ASCII upper-case letter. */
-export function hasAsciiUpper(s: string): boolean {
-  for (let i = 0; i < s.length; i++) if (isUpper(s.charCodeAt(i))) return true;
+/** True when lower-casing could change `s`: it has an ASCII upper-case letter or any non-ASCII character. */
+export function mayChangeWhenLowerCased(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 128 || isUpper(c)) return true;
+  }
   return false;
 }

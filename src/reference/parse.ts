@@ -4,7 +4,6 @@
  * (../shared/spec/reference-grammar.md). Pure: no I/O, no Nest.
  */
 import {
-  hasAsciiUpper,
   isDigestShaped,
   isDomain,
   isGoDigestShaped,
@@ -12,6 +11,7 @@ import {
   isLowerHexString,
   isRemoteName,
   isTag,
+  mayChangeWhenLowerCased,
 } from './grammar.js';
 import type { ParsedReference, ParseResult, PullPolicy } from './parsed-reference.js';
 
@@ -53,42 +53,48 @@ export function goToLower(s: string): string {
   return s.replace(/\u0130/g, 'i').toLowerCase();
 }
 
-/** The ReferenceRegexp match: `^(name)(?::(tag))?(?:@(digest))?$`, or null when it does not match. */
-export function matchReference(s: string): ReferenceParts | null {
+/** Where a name ends and its tag and digest start, found from `from` on. */
+interface Suffix {
+  nameEnd: number;
+  tag: string | null;
+  digest: string | null;
+}
+
+/**
+ * Splits `(?::(tag))?(?:@(digest))?$` off the end of s[from..], checking the tag and the digest's shape.
+ * Neither name nor tag may contain '@', so the first '@' starts the digest; the path cannot contain
+ * ':' and the tag cannot contain '/', so a tag starts at the first ':' after the last '/' (a ':'
+ * before it can only belong to a domain's port or IPv6 host). The split is therefore unique.
+ */
+function splitSuffix(s: string, from: number): Suffix | null {
   const length = s.length;
-  // Neither name nor tag may contain '@', so the first '@' starts the digest.
-  const at = s.indexOf('@');
+  const at = s.indexOf('@', from);
   const nameAndTagEnd = at < 0 ? length : at;
-  if (nameAndTagEnd === 0) return null;
+  if (nameAndTagEnd === from) return null;
   if (at >= 0 && !isDigestShaped(s, at + 1, length)) return null;
-
-  // The path cannot contain ':' and the tag cannot contain '/', so a tag starts at the first ':'
-  // after the last '/' (a ':' before it can only belong to the domain's port or IPv6 host).
   const lastSlash = s.lastIndexOf('/', nameAndTagEnd - 1);
-  let colon = s.indexOf(':', lastSlash + 1);
+  let colon = s.indexOf(':', Math.max(lastSlash + 1, from));
   if (colon >= nameAndTagEnd) colon = -1;
-  const nameEnd = colon < 0 ? nameAndTagEnd : colon;
   if (colon >= 0 && !isTag(s, colon + 1, nameAndTagEnd)) return null;
-
-  // name = (domain "/")? remoteName; the optional domain is tried first, as the regex does.
-  let domain: string;
-  let path: string;
-  const firstSlash = s.indexOf('/');
-  if (firstSlash > 0 && firstSlash < nameEnd && isDomain(s, 0, firstSlash) && isRemoteName(s, firstSlash + 1, nameEnd)) {
-    domain = s.slice(0, firstSlash);
-    path = s.slice(firstSlash + 1, nameEnd);
-  } else if (isRemoteName(s, 0, nameEnd)) {
-    domain = '';
-    path = s.slice(0, nameEnd);
-  } else {
-    return null;
-  }
   return {
-    domain,
-    path,
+    nameEnd: colon < 0 ? nameAndTagEnd : colon,
     tag: colon < 0 ? null : s.slice(colon + 1, nameAndTagEnd),
     digest: at < 0 ? null : s.slice(at + 1),
   };
+}
+
+/** The ReferenceRegexp match: `^(name)(?::(tag))?(?:@(digest))?$`, or null when it does not match. */
+export function matchReference(s: string): ReferenceParts | null {
+  const suffix = splitSuffix(s, 0);
+  if (suffix === null) return null;
+  const { nameEnd, tag, digest } = suffix;
+  // name = (domain "/")? remoteName; the optional domain is tried first, as the regex does.
+  const firstSlash = s.indexOf('/');
+  if (firstSlash > 0 && firstSlash < nameEnd && isDomain(s, 0, firstSlash) && isRemoteName(s, firstSlash + 1, nameEnd)) {
+    return { domain: s.slice(0, firstSlash), path: s.slice(firstSlash + 1, nameEnd), tag, digest };
+  }
+  if (isRemoteName(s, 0, nameEnd)) return { domain: '', path: s.slice(0, nameEnd), tag, digest };
+  return null;
 }
 
 /** go-digest's Digest.Validate: the error text for an invalid digest, or null. */
@@ -113,6 +119,11 @@ export function parseParts(s: string): ReferenceParts | string {
     if (matchReference(goToLower(s)) !== null) return ReferenceErrors.nameUppercase;
     return ReferenceErrors.invalidFormat;
   }
+  return checkParts(parts);
+}
+
+/** Parse's checks after the pattern matched: path length, then go-digest validation. */
+function checkParts(parts: ReferenceParts): ReferenceParts | string {
   if (parts.path.length > MAX_PATH_LENGTH) return ReferenceErrors.nameTooLong;
   if (parts.digest !== null) {
     const digestError = validateDigest(parts.digest);
@@ -123,44 +134,50 @@ export function parseParts(s: string): ReferenceParts | string {
 
 /** `splitDockerDomain`: where the registry host ends and what Docker Hub normalisation adds. */
 export function splitDockerDomain(s: string): { domain: string; remainder: string } {
+  const split = locateDomain(s);
+  const remainder = split.prefix + s.slice(split.remainderStart);
+  return { domain: split.domain, remainder };
+}
+
+/**
+ * splitDockerDomain as positions in `s`: the domain, where the remainder starts in `s`, and the
+ * `library/` prefix Docker Hub adds. `domainInInput` means `domain + "/" + remainder` is `s` itself.
+ */
+function locateDomain(s: string): { domain: string; remainderStart: number; prefix: string; domainInInput: boolean } {
   const slash = s.indexOf('/');
-  if (slash < 0) return { domain: DEFAULT_DOMAIN, remainder: OFFICIAL_REPO_PREFIX + s };
+  if (slash < 0) return { domain: DEFAULT_DOMAIN, remainderStart: 0, prefix: OFFICIAL_REPO_PREFIX, domainInInput: false };
   const first = s.slice(0, slash);
-  let domain: string;
-  let remainder: string;
-  if (first === LOCALHOST) {
-    domain = first;
-    remainder = s.slice(slash + 1);
-  } else if (first === LEGACY_DEFAULT_DOMAIN) {
-    domain = DEFAULT_DOMAIN;
-    remainder = s.slice(slash + 1);
-  } else if (first.includes('.') || first.includes(':') || goToLower(first) !== first) {
-    domain = first;
-    remainder = s.slice(slash + 1);
-  } else {
-    domain = DEFAULT_DOMAIN;
-    remainder = s;
+  if (first === LEGACY_DEFAULT_DOMAIN) {
+    const nested = s.indexOf('/', slash + 1) >= 0;
+    return { domain: DEFAULT_DOMAIN, remainderStart: slash + 1, prefix: nested ? '' : OFFICIAL_REPO_PREFIX, domainInInput: false };
   }
-  if (domain === DEFAULT_DOMAIN && !remainder.includes('/')) remainder = OFFICIAL_REPO_PREFIX + remainder;
-  return { domain, remainder };
+  if (first === LOCALHOST || first.includes('.') || first.includes(':') || goToLower(first) !== first) {
+    const isHub = first === DEFAULT_DOMAIN && s.indexOf('/', slash + 1) < 0;
+    return { domain: first, remainderStart: slash + 1, prefix: isHub ? OFFICIAL_REPO_PREFIX : '', domainInInput: !isHub };
+  }
+  return { domain: DEFAULT_DOMAIN, remainderStart: 0, prefix: '', domainInInput: false };
 }
 
 /** `ParseNormalizedNamed`: the normalised parts, or the error text Kubernetes reports. */
 export function parseNormalizedParts(s: string): ReferenceParts | string {
   if (isIdentifier(s)) return ReferenceErrors.identifier(s);
-  const { domain, remainder } = splitDockerDomain(s);
-  const colon = remainder.indexOf(':');
-  const remote = colon < 0 ? remainder : remainder.slice(0, colon);
-  // Fast path: only an ASCII upper-case letter or a non-ASCII character can change under ToLower.
-  if ((hasAsciiUpper(remote) || !isAscii(remote)) && goToLower(remote) !== remote) {
-    return ReferenceErrors.remoteUppercase(remote);
+  const { domain, remainderStart, prefix, domainInInput } = locateDomain(s);
+  const colon = s.indexOf(':', remainderStart);
+  const remoteInInput = colon < 0 ? s.slice(remainderStart) : s.slice(remainderStart, colon);
+  if (mayChangeWhenLowerCased(remoteInInput)) {
+    const remote = prefix + remoteInInput;
+    if (goToLower(remote) !== remote) return ReferenceErrors.remoteUppercase(remote);
   }
-  return parseParts(`${domain}/${remainder}`);
-}
-
-function isAscii(s: string): boolean {
-  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 127) return false;
-  return true;
+  // Kubernetes parses domain + "/" + remainder. When that string is the input, parse it as it is.
+  if (domainInInput) return parseParts(s);
+  // Otherwise the domain is docker.io, which is a valid domain: the match succeeds exactly when the
+  // remainder is path[:tag][@digest], so match that in place instead of building a new string.
+  const suffix = splitSuffix(s, remainderStart);
+  if (suffix !== null && isRemoteName(s, remainderStart, suffix.nameEnd)) {
+    return checkParts({ domain, path: prefix + s.slice(remainderStart, suffix.nameEnd), tag: suffix.tag, digest: suffix.digest });
+  }
+  // No match: let Parse itself choose the error text (rare path, so the extra string is fine).
+  return parseParts(`${domain}/${prefix}${s.slice(remainderStart)}`);
 }
 
 /** The API server's default for an empty imagePullPolicy, given the parsed tag and digest. */

@@ -4,13 +4,6 @@ import { ErrorCode } from '../common/errors.js';
 
 export const MAX_REFERENCES_PER_REQUEST = 10_000;
 
-export class ParseReferenceQuery {
-  @ApiProperty({ description: 'Image reference as written in a pod spec', example: 'nginx:1.25' })
-  @IsDefined({ message: 'reference is required' })
-  @IsString({ message: 'reference must be given once, as a string' })
-  reference: string;
-}
-
 export class ParseReferencesBody {
   @ApiProperty({ type: [String], minItems: 1, maxItems: MAX_REFERENCES_PER_REQUEST, example: ['nginx', 'ghcr.io/org/app:1.2'] })
   @IsDefined({ message: 'references is required' })
