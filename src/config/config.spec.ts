@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.js';
+
+describe('loadConfig', () => {
+  it('serves on the embedded defaults with no environment at all', () => {
+    expect(loadConfig({})).toEqual({
+      port: 3000,
+      host: '0.0.0.0',
+      logLevel: 'info',
+      bodyLimitBytes: 5 * 1024 * 1024,
+      redisUrl: null,
+      pluginsDir: 'plugins',
+      pluginsConfig: 'plugins/plugins.yaml',
+      registryAuthFile: null,
+      registryPlainHttp: [],
+      registryAllowHosts: [],
+      digestCacheTtlSeconds: 60,
+      digestStaleIfErrorSeconds: 3600,
+      registryTimeoutMs: 5000,
+    });
+  });
+
+  it('reads every variable', () => {
+    const config = loadConfig({
+      PORT: '8080',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'DEBUG',
+      BODY_LIMIT_BYTES: '2048',
+      REDIS_URL: 'redis://cache:6379/0',
+      PLUGINS_DIR: '/etc/rules',
+      REGISTRY_AUTH_FILE: '/run/secrets/config.json',
+      REGISTRY_PLAIN_HTTP: 'localhost:5000, 127.0.0.1:5001',
+      REGISTRY_ALLOW_HOSTS: 'harbor.internal,[fd00::1]',
+      DIGEST_CACHE_TTL_SECONDS: '30',
+      DIGEST_STALE_IF_ERROR_SECONDS: '0',
+      REGISTRY_TIMEOUT_MS: '2500',
+    });
+    expect(config).toMatchObject({
+      port: 8080,
+      host: '127.0.0.1',
+      logLevel: 'debug',
+      bodyLimitBytes: 2048,
+      redisUrl: 'redis://cache:6379/0',
+      pluginsDir: '/etc/rules',
+      pluginsConfig: '/etc/rules/plugins.yaml',
+      registryAuthFile: '/run/secrets/config.json',
+      registryPlainHttp: ['localhost:5000', '127.0.0.1:5001'],
+      registryAllowHosts: ['harbor.internal', '[fd00::1]'],
+      digestCacheTtlSeconds: 30,
+      digestStaleIfErrorSeconds: 0,
+      registryTimeoutMs: 2500,
+    });
+  });
+
+  it('treats empty values as unset', () => {
+    expect(loadConfig({ PORT: '', REDIS_URL: '  ' })).toMatchObject({ port: 3000, redisUrl: null });
+  });
+
+  it.each([
+    ['PORT', 'eighty', 'PORT must be a whole number'],
+    ['PORT', '70000', 'PORT must be between 0 and 65535'],
+    ['PORT', '-1', 'PORT must be a whole number'],
+    ['LOG_LEVEL', 'loud', 'LOG_LEVEL must be one of'],
+    ['REDIS_URL', 'localhost:6379', 'REDIS_URL must be a redis:// or rediss:// URL'],
+    ['REGISTRY_PLAIN_HTTP', 'http://localhost:5000', 'REGISTRY_PLAIN_HTTP has "http://localhost:5000"'],
+    ['REGISTRY_ALLOW_HOSTS', 'bad host', 'REGISTRY_ALLOW_HOSTS has "bad host"'],
+    ['DIGEST_CACHE_TTL_SECONDS', '0', 'DIGEST_CACHE_TTL_SECONDS must be between 1 and 86400'],
+    ['REGISTRY_TIMEOUT_MS', '1.5', 'REGISTRY_TIMEOUT_MS must be a whole number'],
+    ['BODY_LIMIT_BYTES', '10', 'BODY_LIMIT_BYTES must be between'],
+  ])('stops on a bad %s, naming the variable', (name, value, message) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
+    expect(() => loadConfig({ [name]: value })).toThrow(message);
+  });
+});
