@@ -10,6 +10,7 @@ import { APP_CONFIG, type AppConfig } from './config/config.js';
 import { HealthModule } from './health/health.module.js';
 import { MetricsController } from './metrics/metrics.controller.js';
 import { ReferenceModule } from './reference/reference.module.js';
+import { RegistryModule } from './registry/registry.module.js';
 
 /** Makes the validated configuration and the logger injectable everywhere. */
 @Global()
@@ -47,6 +48,7 @@ export class AppModule {
         }),
         HealthModule,
         ReferenceModule,
+        RegistryModule,
       ],
       controllers: [MetricsController],
       providers: [{ provide: APP_FILTER, useClass: ApiExceptionFilter }],

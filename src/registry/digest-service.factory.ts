@@ -1,0 +1,63 @@
+/**
+ * Builds a DigestService from the validated configuration: the one place that chooses the cache
+ * (Redis when REDIS_URL is set, memory otherwise) and wires the egress guard into the HTTP client.
+ * Used by the Nest module and directly by tests.
+ */
+import type { AppConfig } from '../config/config.js';
+import { loadNodeKeyring } from './credential-file.js';
+import type { Keyring } from './credentials.js';
+import type { DigestCache } from './digest-cache.js';
+import { DigestService } from './digest.service.js';
+import type { Resolver } from './egress-connector.js';
+import { EgressPolicy } from './egress-guard.js';
+import { MemoryDigestCache } from './memory-digest-cache.js';
+import { RedisDigestCache } from './redis-digest-cache.js';
+import { HttpRegistryClient } from './registry-client.js';
+import { plainHttpSet } from './registry-endpoint.js';
+import { RegistryHttp } from './registry-http.js';
+import { recordUpstream } from './registry-metrics.js';
+
+export type DigestConfig = Pick<
+  AppConfig,
+  'redisUrl' | 'registryAuthFile' | 'registryPlainHttp' | 'registryAllowHosts' | 'digestCacheTtlSeconds' | 'digestStaleIfErrorSeconds' | 'registryTimeoutMs'
+>;
+
+export interface DigestServiceDeps {
+  /** Replaces DNS resolution (tests). */
+  resolver?: Resolver;
+  /** Replaces the cache chosen from the configuration. */
+  cache?: DigestCache;
+  keyring?: Keyring;
+  /** Key prefix in Redis (tests share one Redis). */
+  redisPrefix?: string;
+  onCacheError?: (message: string) => void;
+  now?: () => number;
+}
+
+export function createDigestService(config: DigestConfig, deps: DigestServiceDeps = {}): DigestService {
+  const now = deps.now ?? Date.now;
+  // Plain-http registries are operator-listed, so they pass the guard too.
+  const policy = new EgressPolicy([...config.registryAllowHosts, ...config.registryPlainHttp]);
+  const plainHttp = plainHttpSet(config.registryPlainHttp);
+  const http = new RegistryHttp({ policy, plainHttp, timeoutMs: config.registryTimeoutMs, resolver: deps.resolver, observe: recordUpstream, now });
+  const cache =
+    deps.cache ??
+    (config.redisUrl
+      ? new RedisDigestCache(RedisDigestCache.createClient(config.redisUrl), new MemoryDigestCache({ now }), {
+          now,
+          prefix: deps.redisPrefix,
+          onError: deps.onCacheError,
+        })
+      : new MemoryDigestCache({ now }));
+  return new DigestService({
+    cache,
+    client: new HttpRegistryClient(http, plainHttp, now),
+    nodeKeyring: deps.keyring ?? loadNodeKeyring(config.registryAuthFile),
+    policy,
+    plainHttp,
+    ttlSeconds: config.digestCacheTtlSeconds,
+    staleIfErrorSeconds: config.digestStaleIfErrorSeconds,
+    timeoutMs: config.registryTimeoutMs,
+    now,
+  });
+}

@@ -1,0 +1,187 @@
+import { describe, expect, it } from 'vitest';
+import { ApiError, ErrorCode } from '../common/errors.js';
+import { Keyring, parseDockerConfig } from './credentials.js';
+import type { LockResult } from './digest-cache.js';
+import { DigestService } from './digest.service.js';
+import { EgressPolicy } from './egress-guard.js';
+import { MemoryDigestCache } from './memory-digest-cache.js';
+import type { ManifestDescriptor, RegistryClient, RepositoryTarget } from './registry-client.js';
+import { plainHttpSet } from './registry-endpoint.js';
+
+const D1 = `sha256:${'1'.repeat(64)}`;
+const D2 = `sha256:${'2'.repeat(64)}`;
+const OCI = 'application/vnd.oci.image.manifest.v1+json';
+const INDEX = 'application/vnd.oci.image.index.v1+json';
+
+/** A registry client port implementation driven by the test (no network). */
+class FakeRegistry implements RegistryClient {
+  calls: { reference: string; identities: string[] }[] = [];
+  manifestFetches = 0;
+  answer: ManifestDescriptor | ApiError = { digest: D1, mediaType: OCI };
+  delayMs = 0;
+
+  async resolve(_t: RepositoryTarget, reference: string, credentials: readonly { identity: string }[]): Promise<ManifestDescriptor> {
+    this.calls.push({ reference, identities: credentials.map((c) => c.identity) });
+    if (this.delayMs) await new Promise((r) => setTimeout(r, this.delayMs));
+    if (this.answer instanceof ApiError) throw this.answer;
+    return this.answer;
+  }
+  async fetchManifest(): Promise<{ mediaType: string; body: Buffer }> {
+    this.manifestFetches++;
+    const index = { manifests: [{ digest: D2, mediaType: OCI, platform: { os: 'linux', architecture: 'arm64' } }] };
+    return { mediaType: INDEX, body: Buffer.from(JSON.stringify(index)) };
+  }
+  async fetchBlob(): Promise<Buffer> {
+    return Buffer.from('{}');
+  }
+  async close(): Promise<void> {}
+}
+
+function setup(options: { cache?: MemoryDigestCache; keyring?: Keyring } = {}) {
+  let now = 1_000_000;
+  const clock = { now: () => now, advance: (ms: number) => (now += ms) };
+  const registry = new FakeRegistry();
+  const cache = options.cache ?? new MemoryDigestCache({ now: clock.now });
+  const service = new DigestService({
+    cache,
+    client: registry,
+    nodeKeyring: options.keyring ?? new Keyring([]),
+    policy: new EgressPolicy([]),
+    plainHttp: plainHttpSet([]),
+    ttlSeconds: 60,
+    staleIfErrorSeconds: 300,
+    timeoutMs: 1_000,
+    now: clock.now,
+  });
+  return { clock, registry, cache, service };
+}
+
+async function failure(promise: Promise<unknown>): Promise<ApiError> {
+  try {
+    await promise;
+  } catch (err) {
+    if (err instanceof ApiError) return err;
+    throw err;
+  }
+  throw new Error('expected a failure');
+}
+
+describe('DigestService', () => {
+  it('answers from the registry, then from the cache until the TTL passes', async () => {
+    const { clock, registry, service } = setup();
+    const first = await service.resolve('reg.example/app:v1');
+    expect(first).toMatchObject({ image: 'reg.example/app:v1', reference: 'reg.example/app:v1', digest: D1, source: 'registry', stale: false });
+    expect(Date.parse(first.expiresAt) - Date.parse(first.resolvedAt)).toBe(60_000);
+    clock.advance(59_999);
+    expect(await service.resolve('reg.example/app:v1')).toMatchObject({ source: 'cache' });
+    clock.advance(1);
+    expect(await service.resolve('reg.example/app:v1')).toMatchObject({ source: 'registry' });
+    expect(registry.calls).toHaveLength(2);
+  });
+
+  it('answers stale within the stale window when the registry fails transiently, then gives up', async () => {
+    const { clock, registry, service } = setup();
+    await service.resolve('reg.example/app:v1');
+    registry.answer = new ApiError(ErrorCode.RegistryUnavailable, 'down');
+    clock.advance(60_000 + 299_999);
+    expect(await service.resolve('reg.example/app:v1')).toMatchObject({ digest: D1, stale: true, source: 'cache' });
+    clock.advance(1);
+    expect((await failure(service.resolve('reg.example/app:v1'))).code).toBe('RegistryUnavailable');
+  });
+
+  it.each([ErrorCode.RegistryRateLimited, ErrorCode.RegistryTimeout])('%s is answered stale too', async (code) => {
+    const { clock, registry, service } = setup();
+    await service.resolve('reg.example/app:v1');
+    registry.answer = new ApiError(code, 'x');
+    clock.advance(61_000);
+    expect(await service.resolve('reg.example/app:v1')).toMatchObject({ stale: true });
+  });
+
+  it('caches definite negative answers briefly and never transient ones', async () => {
+    const { clock, registry, service } = setup();
+    registry.answer = new ApiError(ErrorCode.ManifestUnknown, 'not found');
+    await failure(service.resolve('reg.example/app:gone'));
+    await failure(service.resolve('reg.example/app:gone'));
+    expect(registry.calls).toHaveLength(1);
+    clock.advance(10_000);
+    registry.answer = { digest: D1, mediaType: OCI };
+    expect((await service.resolve('reg.example/app:gone')).digest).toBe(D1);
+
+    registry.answer = new ApiError(ErrorCode.RegistryUnavailable, 'down');
+    await failure(service.resolve('reg.example/app:flaky'));
+    await failure(service.resolve('reg.example/app:flaky'));
+    expect(registry.calls.filter((c) => c.reference === 'flaky')).toHaveLength(2);
+  });
+
+  it('a definite 404 replaces a stale answer (the tag is gone, not the registry)', async () => {
+    const { clock, registry, service } = setup();
+    await service.resolve('reg.example/app:v1');
+    clock.advance(61_000);
+    registry.answer = new ApiError(ErrorCode.ManifestUnknown, 'gone');
+    expect((await failure(service.resolve('reg.example/app:v1'))).code).toBe('ManifestUnknown');
+    registry.answer = new ApiError(ErrorCode.RegistryUnavailable, 'down');
+    clock.advance(11_000);
+    expect((await failure(service.resolve('reg.example/app:v1'))).code).toBe('RegistryUnavailable');
+  });
+
+  it('scopes cache entries by credential identity', async () => {
+    const node = new Keyring([parseDockerConfig({ auths: { 'reg.example': { username: 'u', password: 'p' } } }, 't')]);
+    const { registry, service } = setup({ keyring: node });
+    await service.resolve('reg.example/app:v1');
+    await service.resolve('reg.example/app:v1', { pullSecrets: [{ dockerconfigjson: JSON.stringify({ auths: { 'reg.example': { username: 'x', password: 'y' } } }) }] });
+    await service.resolve('other.example/app:v1');
+    expect(registry.calls).toHaveLength(3);
+    expect(registry.calls[0].identities).toHaveLength(1);
+    expect(registry.calls[1].identities).toHaveLength(2); // secret first, then node credentials
+    expect(registry.calls[2].identities).toEqual([]);
+  });
+
+  it('coalesces concurrent lookups and re-checks the cache after joining', async () => {
+    const { registry, service } = setup();
+    registry.delayMs = 10;
+    const answers = await Promise.all(Array.from({ length: 50 }, () => service.resolve('reg.example/app:v1')));
+    expect(answers.every((a) => a.digest === D1)).toBe(true);
+    expect(registry.calls).toHaveLength(1);
+  });
+
+  it('waits for another replica holding the lock instead of asking the registry too', async () => {
+    let busy = 3;
+    const { clock, registry, service, cache } = setup({
+      cache: new (class extends MemoryDigestCache {
+        override async lock(): Promise<LockResult> {
+          if (busy-- > 0) {
+            if (busy === 0) {
+              // The peer finishes: its answer appears in the shared cache.
+              const t = clock.now();
+              await this.setRef('anonymous|reg.example/app:v1', { kind: 'digest', digest: D2, mediaType: OCI, resolvedAt: t, expiresAt: t + 60_000, staleUntil: t + 360_000 }, t + 360_000);
+            }
+            return { state: 'busy' };
+          }
+          return { state: 'none' };
+        }
+      })({ now: () => clock.now() }),
+    });
+    expect(cache).toBeDefined();
+    expect(await service.resolve('reg.example/app:v1')).toMatchObject({ digest: D2, source: 'cache' });
+    expect(registry.calls).toHaveLength(0);
+  });
+
+  it('digest references keep their digest; platforms come from the index, cached by digest', async () => {
+    const { clock, registry, service } = setup();
+    registry.answer = { digest: D1, mediaType: INDEX };
+    const byDigest = await service.resolve(`reg.example/app@${D1}`, { platform: 'linux/arm64' });
+    expect(byDigest).toMatchObject({ digest: D1, reference: `reg.example/app@${D1}`, platform: { platform: 'linux/arm64', digest: D2, mediaType: OCI } });
+    clock.advance(120_000);
+    await service.resolve('reg.example/app:v1', { platform: 'linux/arm64' });
+    expect(registry.manifestFetches).toBe(1);
+    expect((await failure(service.resolve('reg.example/app:v1', { platform: 'linux/amd64' }))).code).toBe('ManifestUnknown');
+  });
+
+  it('resolveMany answers in input order with per-image errors', async () => {
+    const { service } = setup();
+    const results = await service.resolveMany(['reg.example/a:v1', 'Bad', '127.0.0.1:5000/x:y', 'reg.example/b:v1']);
+    expect(results.map((r) => (r.ok ? 'ok' : r.error.code))).toEqual(['ok', 'InvalidReference', 'RegistryNotAllowed', 'ok']);
+    expect(results[1]).toMatchObject({ ok: false, input: 'Bad' });
+    await expect(service.resolveMany(['a'], { platform: 'nope' })).rejects.toMatchObject({ code: 'InvalidRequest' });
+  });
+});

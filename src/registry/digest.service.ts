@@ -1,0 +1,284 @@
+/**
+ * The digest lookup: image reference (+ optional platform and pull secrets) → digest answer.
+ * Order of work: parse → egress check → credentials → fresh cache → one coalesced upstream lookup
+ * (behind a cross-replica lock when the cache is shared) → cache → answer. When the registry fails,
+ * the last known digest answers within the stale window, marked stale.
+ */
+import { ApiError, type ErrorBody, ErrorCode } from '../common/errors.js';
+import { parseReference } from '../reference/parse.js';
+import type { ParsedReference } from '../reference/parsed-reference.js';
+import { type Credential, CredentialsError, credentialSetIdentity, Keyring, lookupCredentials, parseDockerConfig } from './credentials.js';
+import { type DigestCache, keepUntil, type RefRecord, refKey } from './digest-cache.js';
+import { type EgressPolicy, preflightEgress } from './egress-guard.js';
+import { LruMap } from './lru.js';
+import { type Platform, parsePlatform } from './manifest.js';
+import { type PlatformDigest, PlatformDigests } from './platform-digests.js';
+import { endpointFor } from './registry-endpoint.js';
+import { isDefinite, isTransient } from './registry-errors.js';
+import type { RegistryClient, RepositoryTarget } from './registry-client.js';
+import { lookupsTotal, recordCacheRead, trackCacheSize } from './registry-metrics.js';
+import { SingleFlight } from './single-flight.js';
+
+export type { PlatformDigest } from './platform-digests.js';
+
+/** The public answer (contract field names), plus `reference`: what was looked up. */
+export interface DigestAnswer {
+  image: string;
+  /** The normalised reference that was looked up (`docker.io/library/nginx:latest`). */
+  reference: string;
+  digest: string;
+  mediaType: string;
+  platform: PlatformDigest | null;
+  source: 'registry' | 'cache';
+  stale: boolean;
+  resolvedAt: string;
+  expiresAt: string;
+}
+
+export type DigestOutcome = ({ ok: true } & DigestAnswer) | { ok: false; input: string; error: ErrorBody };
+
+export interface PullSecretInput {
+  dockerconfigjson: string;
+}
+
+export interface ResolveOptions {
+  /** `os/architecture[/variant]` */
+  platform?: string | null;
+  pullSecrets?: readonly PullSecretInput[];
+  /** The caller giving up stops its wait only; the shared lookup goes on for the others. */
+  signal?: AbortSignal;
+}
+
+export interface DigestServiceOptions {
+  cache: DigestCache;
+  client: RegistryClient;
+  /** Node credentials (REGISTRY_AUTH_FILE). */
+  nodeKeyring: Keyring;
+  policy: EgressPolicy;
+  plainHttp: ReadonlySet<string>;
+  ttlSeconds: number;
+  staleIfErrorSeconds: number;
+  timeoutMs: number;
+  /** Lifetime of definite negative answers (404, 401/403); default min(TTL, 10 s). */
+  negativeTtlSeconds?: number;
+  /** Images resolved at once by `resolveMany`. */
+  batchConcurrency?: number;
+  now?: () => number;
+}
+
+type RefOutcome = { record: Extract<RefRecord, { kind: 'digest' }>; source: 'registry' | 'cache'; stale: boolean };
+
+export class DigestService {
+  private readonly refFlights = new SingleFlight<RefOutcome>();
+  private readonly platforms: PlatformDigests;
+  /** Egress refusal message per reference domain ('' = allowed so far; names are checked again at connect). */
+  private readonly egressVerdicts = new LruMap<string, string>(10_000);
+  private readonly now: () => number;
+  private readonly untrack: () => void;
+
+  constructor(private readonly options: DigestServiceOptions) {
+    this.now = options.now ?? Date.now;
+    this.platforms = new PlatformDigests(options.cache, options.client, options.timeoutMs, this.now);
+    this.untrack = trackCacheSize(() => options.cache.sizes());
+  }
+
+  health(): ReturnType<DigestCache['health']> {
+    return this.options.cache.health();
+  }
+
+  async close(): Promise<void> {
+    this.untrack();
+    await this.options.client.close();
+    await this.options.cache.close();
+  }
+
+  /** Parses pull secrets once per request; an invalid one is the caller's error (never quoted). */
+  keyringOf(pullSecrets: readonly PullSecretInput[] | undefined): Keyring[] {
+    if (!pullSecrets || pullSecrets.length === 0) return [this.options.nodeKeyring];
+    try {
+      const configs = pullSecrets.map((s, i) => parseDockerConfig(s.dockerconfigjson, `pullSecrets[${i}].dockerconfigjson`));
+      return [new Keyring(configs), this.options.nodeKeyring];
+    } catch (err) {
+      if (err instanceof CredentialsError) throw new ApiError(ErrorCode.InvalidRequest, err.message);
+      throw err;
+    }
+  }
+
+  async resolve(image: string, options: ResolveOptions = {}): Promise<DigestAnswer> {
+    return this.resolveWith(image, this.platformOf(options.platform), this.keyringOf(options.pullSecrets), options.signal);
+  }
+
+  /** Many images with the same platform and pull secrets; each answer `ok` or its error, in input order. */
+  async resolveMany(images: readonly string[], options: ResolveOptions = {}): Promise<DigestOutcome[]> {
+    const answers = await this.resolveAll(images, options);
+    return answers.map((answer, i) => {
+      if (!(answer instanceof Error)) return { ok: true as const, ...answer };
+      const error = answer instanceof ApiError ? answer : new ApiError(ErrorCode.InternalError, 'Internal error');
+      return { ok: false as const, input: images[i], error: error.toBody() };
+    });
+  }
+
+  /**
+   * Many images, a bounded number at a time (a batch must not open thousands of upstream requests);
+   * each entry the answer or the error. Invalid platform or pull secrets fail the whole batch.
+   */
+  async resolveAll(images: readonly string[], options: ResolveOptions = {}): Promise<(DigestAnswer | Error)[]> {
+    const platform = this.platformOf(options.platform);
+    const keyrings = this.keyringOf(options.pullSecrets);
+    const results: (DigestAnswer | Error)[] = new Array(images.length);
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < images.length) {
+        const i = next++;
+        try {
+          results[i] = await this.resolveWith(images[i], platform, keyrings, options.signal);
+        } catch (err) {
+          results[i] = err instanceof Error ? err : new Error(String(err));
+        }
+      }
+    };
+    const workers = Math.min(this.options.batchConcurrency ?? 32, images.length);
+    await Promise.all(Array.from({ length: workers }, worker));
+    return results;
+  }
+
+  private platformOf(text: string | null | undefined): Platform | null {
+    if (text === undefined || text === null || text === '') return null;
+    const platform = parsePlatform(text);
+    if (!platform) throw new ApiError(ErrorCode.InvalidRequest, 'platform must be os/architecture[/variant], e.g. linux/arm64/v8');
+    return platform;
+  }
+
+  private async resolveWith(image: string, platform: Platform | null, keyrings: Keyring[], signal?: AbortSignal): Promise<DigestAnswer> {
+    try {
+      const parsed = this.parse(image);
+      this.assertEgress(parsed);
+      const credentials = lookupCredentials(parsed.name, keyrings);
+      const identity = credentialSetIdentity(credentials);
+      const target: RepositoryTarget = { domain: parsed.domain, path: parsed.path };
+      const key = refKey(identity, parsed.name, parsed.tag, parsed.digest);
+      const reference = parsed.digest ?? parsed.tag ?? 'latest';
+      const outcome = await this.lookupRef(key, target, reference, credentials, signal);
+      const { record } = outcome;
+      const platformDigest = platform ? await this.platforms.resolve(parsed, identity, record, platform, credentials, signal) : null;
+      lookupsTotal.inc({ outcome: outcome.stale ? 'stale' : 'ok', source: outcome.source });
+      return {
+        image,
+        reference: parsed.pullReference,
+        // A digest reference names its digest; the lookup only proved it exists.
+        digest: parsed.digest ?? record.digest,
+        mediaType: record.mediaType,
+        platform: platformDigest,
+        source: outcome.source,
+        stale: outcome.stale,
+        resolvedAt: new Date(record.resolvedAt).toISOString(),
+        expiresAt: new Date(record.expiresAt).toISOString(),
+      };
+    } catch (err) {
+      lookupsTotal.inc({ outcome: err instanceof ApiError ? err.code : ErrorCode.InternalError, source: 'none' });
+      throw err;
+    }
+  }
+
+  private parse(image: string): ParsedReference {
+    const result = parseReference(image);
+    if (!result.ok) throw new ApiError(ErrorCode.InvalidReference, result.error);
+    return result.reference;
+  }
+
+  /**
+   * Refuses user-chosen hosts that are IP literals or blocked names before any cache or socket work.
+   * The verdict depends on the domain and the static configuration only, so it is memoised (hot path).
+   */
+  private assertEgress(parsed: ParsedReference): void {
+    let refusal = this.egressVerdicts.get(parsed.domain);
+    if (refusal === undefined) {
+      const endpoint = endpointFor(parsed.domain, this.options.plainHttp);
+      const decision = preflightEgress(endpoint.host, endpoint.port, this.options.policy);
+      refusal = decision && !decision.allowed ? decision.reason : '';
+      this.egressVerdicts.set(parsed.domain, refusal);
+    }
+    if (refusal !== '') throw new ApiError(ErrorCode.RegistryNotAllowed, refusal);
+  }
+
+  private async lookupRef(key: string, target: RepositoryTarget, reference: string, credentials: readonly Credential[], signal?: AbortSignal): Promise<RefOutcome> {
+    const cached = await this.options.cache.getRef(key);
+    if (cached && cached.expiresAt > this.now()) {
+      recordCacheRead('hit');
+      return answerFrom(cached, 'cache', false);
+    }
+    recordCacheRead(cached ? 'stale' : 'miss');
+    return this.refFlights.run(key, () => this.refresh(key, target, reference, credentials), signal);
+  }
+
+  /** The shared run: re-check the cache, take the cross-replica lock (or wait for its holder), fetch. */
+  private async refresh(key: string, target: RepositoryTarget, reference: string, credentials: readonly Credential[]): Promise<RefOutcome> {
+    const { cache, timeoutMs } = this.options;
+    let previous = await cache.getRef(key);
+    if (previous && previous.expiresAt > this.now()) return answerFrom(previous, 'cache', false);
+    const lockTtl = timeoutMs + 1_000;
+    let lock = await cache.lock(key, lockTtl);
+    if (lock.state === 'busy') {
+      // Another replica is asking the registry: wait for its answer instead of asking too.
+      const giveUpAt = this.now() + lockTtl;
+      let pause = 10;
+      while (lock.state === 'busy' && this.now() < giveUpAt) {
+        await sleep(pause);
+        pause = Math.min(pause * 2, 100);
+        const shared = await cache.getRef(key);
+        if (shared && shared.expiresAt > this.now()) return answerFrom(shared, 'cache', false);
+        if (shared) previous = shared;
+        lock = await cache.lock(key, lockTtl);
+      }
+    }
+    try {
+      return await this.fetchRef(key, target, reference, credentials, previous);
+    } finally {
+      if (lock.state === 'acquired') await lock.release();
+    }
+  }
+
+  private async fetchRef(
+    key: string,
+    target: RepositoryTarget,
+    reference: string,
+    credentials: readonly Credential[],
+    previous: RefRecord | undefined,
+  ): Promise<RefOutcome> {
+    const { cache, client, ttlSeconds, staleIfErrorSeconds, timeoutMs } = this.options;
+    try {
+      const descriptor = await client.resolve(target, reference, credentials, this.now() + timeoutMs);
+      const t = this.now();
+      const record: RefRecord = {
+        kind: 'digest',
+        digest: descriptor.digest,
+        mediaType: descriptor.mediaType,
+        resolvedAt: t,
+        expiresAt: t + ttlSeconds * 1_000,
+        staleUntil: t + (ttlSeconds + staleIfErrorSeconds) * 1_000,
+      };
+      await cache.setRef(key, record, keepUntil(record));
+      return { record, source: 'registry', stale: false };
+    } catch (err) {
+      if (!(err instanceof ApiError)) throw err;
+      if (isDefinite(err)) {
+        const t = this.now();
+        const negativeSeconds = this.options.negativeTtlSeconds ?? Math.min(ttlSeconds, 10);
+        const record: RefRecord = { kind: 'negative', code: err.code, message: err.message, resolvedAt: t, expiresAt: t + negativeSeconds * 1_000 };
+        await cache.setRef(key, record, record.expiresAt);
+        throw err;
+      }
+      if (isTransient(err) && previous?.kind === 'digest' && previous.staleUntil > this.now()) {
+        return { record: previous, source: 'cache', stale: true };
+      }
+      throw err;
+    }
+  }
+}
+
+function answerFrom(record: RefRecord, source: 'registry' | 'cache', stale: boolean): RefOutcome {
+  if (record.kind === 'negative') throw new ApiError(record.code, record.message);
+  return { record, source, stale };
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
