@@ -6,7 +6,6 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json nest-cli.json ./
 COPY src ./src
-COPY bench ./bench
 RUN npm run build && npm prune --omit=dev
 
 # Runtime stage: compiled code, production dependencies and the bundled plugins; runs as non-root.

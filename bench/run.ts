@@ -1,11 +1,13 @@
 /**
  * `npm run bench`: the speed targets of the issues, measured in one run so ratios compare like with like.
- * Sections: parser (in-process), http (REST vs a bare Fastify route). Pass section names to run some.
+ * Sections: parser (in-process), http (REST vs a bare Fastify route), digests (real registry and Redis).
+ * Pass section names to run only some: `npm run bench -- parser http`.
  * The load generator shares the machine with the servers: absolute numbers are noisy, ratios are not.
  */
 import { join } from 'node:path';
 import { parseReference } from '../src/reference/parse.js';
 import { buildCorpus } from './corpus.js';
+import { benchDigests } from './digests.js';
 import { DIST_ROOT, fmt, line, load, startServer } from './support.js';
 
 const DURATION = Number(process.env.BENCH_SECONDS ?? 8);
@@ -66,7 +68,11 @@ async function benchHttp(): Promise<void> {
   }
 }
 
-const SECTIONS: Record<string, () => void | Promise<void>> = { parser: benchParser, http: benchHttp };
+const SECTIONS: Record<string, () => void | Promise<void>> = {
+  parser: benchParser,
+  http: benchHttp,
+  digests: () => benchDigests(DURATION),
+};
 const wanted = process.argv.slice(2).filter((arg) => arg in SECTIONS);
 for (const name of wanted.length ? wanted : Object.keys(SECTIONS)) {
   process.stdout.write(`\n== ${name}\n`);

@@ -15,7 +15,6 @@ export async function createApp(config: AppConfig, logger: Logger = createLogger
   const adapter = new FastifyAdapter({
     bodyLimit: config.bodyLimitBytes,
     return503OnClosing: true,
-    disableRequestLogging: true,
     // Strict: no type coercion and no silent dropping of unknown properties in any Fastify schema.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
     schemaErrorFormatter: formatSchemaErrors,
