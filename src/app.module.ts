@@ -11,6 +11,7 @@ import { HealthModule } from './health/health.module.js';
 import { MetricsController } from './metrics/metrics.controller.js';
 import { ReferenceModule } from './reference/reference.module.js';
 import { RegistryModule } from './registry/registry.module.js';
+import { PullPolicyModule } from './pull-policy/pull-policy.module.js';
 
 /** Makes the validated configuration and the logger injectable everywhere. */
 @Global()
@@ -49,6 +50,7 @@ export class AppModule {
         HealthModule,
         ReferenceModule,
         RegistryModule,
+        PullPolicyModule,
       ],
       controllers: [MetricsController],
       providers: [{ provide: APP_FILTER, useClass: ApiExceptionFilter }],

@@ -1,0 +1,85 @@
+/**
+ * The request and answer shapes of `POST /v1/manifests/default`, which takes a JSON body or a raw YAML
+ * body (`Content-Type: application/yaml`). A raw YAML body is answered with the defaulted YAML itself
+ * (pipe it to `kubectl apply -f -`); its warnings and rejections travel as `Warning: 299 - "…"` headers,
+ * as the Kubernetes API server sends warnings. `Accept: application/json` gets the full JSON report instead.
+ */
+import { createParamDecorator, type ExecutionContext, Injectable, type PipeTransform } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ApiError, ErrorCode } from '../common/errors.js';
+import { RequestValidationPipe } from '../common/validation.js';
+import type { ManifestsInput, ManifestsResult } from './manifests.js';
+import { DefaultManifestsBody } from './pull-policy.dto.js';
+import { isYamlMediaType } from './yaml-body.js';
+
+export interface RawManifestsRequest {
+  yaml: boolean;
+  wantsJson: boolean;
+  body: unknown;
+  query: Record<string, unknown>;
+}
+
+export interface ManifestsRequestValue {
+  /** True when the body was raw YAML and the answer is YAML. */
+  yamlAnswer: boolean;
+  input: ManifestsInput;
+}
+
+/** The body with its content type and the Accept header (the body alone cannot tell a YAML body from a JSON string). */
+export const ManifestsRequest = createParamDecorator((_data: unknown, context: ExecutionContext): RawManifestsRequest => {
+  const request = context.switchToHttp().getRequest<FastifyRequest>();
+  const accept = request.headers.accept ?? '';
+  return {
+    yaml: isYamlMediaType(request.headers['content-type']),
+    wantsJson: accept.includes('application/json'),
+    body: request.body,
+    query: (request.query ?? {}) as Record<string, unknown>,
+  };
+});
+
+function booleanQuery(value: unknown, name: string): boolean | undefined {
+  if (value === undefined) return undefined;
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  throw new ApiError(ErrorCode.InvalidRequest, `${name} must be true or false`);
+}
+
+/** Validates a JSON body with the service's DTO rules; a YAML body is taken as it is, options from the query. */
+@Injectable()
+export class ManifestsBodyPipe implements PipeTransform<RawManifestsRequest, Promise<ManifestsRequestValue>> {
+  private readonly validation = new RequestValidationPipe();
+
+  async transform(request: RawManifestsRequest): Promise<ManifestsRequestValue> {
+    if (request.yaml) {
+      const unknown = Object.keys(request.query).filter((key) => key !== 'alwaysPullImages');
+      if (unknown.length > 0) throw new ApiError(ErrorCode.InvalidRequest, `query parameter ${unknown[0]} is not supported (only alwaysPullImages)`);
+      const alwaysPullImages = booleanQuery(request.query.alwaysPullImages, 'alwaysPullImages');
+      return { yamlAnswer: !request.wantsJson, input: { manifests: String(request.body ?? ''), alwaysPullImages } };
+    }
+    const body = (await this.validation.transform(request.body, { type: 'body', metatype: DefaultManifestsBody })) as DefaultManifestsBody;
+    return {
+      yamlAnswer: false,
+      input: { manifests: body.manifests, previous: body.previous, alwaysPullImages: body.alwaysPullImages, update: body.update },
+    };
+  }
+}
+
+/** One HTTP header value per warning, as Kubernetes writes them: `299 - "text"` (ASCII, quotes escaped). */
+export function warningHeaders(result: ManifestsResult, limit = 50): string[] {
+  const texts = [
+    ...result.warnings,
+    ...result.errors,
+    ...result.containers.flatMap((c) => c.warnings.map((w) => `${c.kind} ${c.namespace === null ? '' : `${c.namespace}/`}${c.name ?? '(unnamed)'} ${c.path}: ${w}`)),
+  ];
+  return texts.slice(0, limit).map((text) => `299 - "${text.replace(/[^\x20-\x7e]/g, '?').replace(/["\\]/g, '\\$&')}"`);
+}
+
+/** The answer in the form the request asked for. */
+export function answerManifests(reply: FastifyReply, request: ManifestsRequestValue, result: ManifestsResult): unknown {
+  if (!request.yamlAnswer) return result;
+  const warnings = warningHeaders(result);
+  if (warnings.length > 0) void reply.header('warning', warnings);
+  void reply.header('x-container-count', String(result.containers.length));
+  void reply.type('application/yaml; charset=utf-8');
+  return result.manifests;
+}

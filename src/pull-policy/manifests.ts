@@ -1,0 +1,614 @@
+/**
+ * imagePullPolicy defaulting for whole Kubernetes manifests, as the API server would store them.
+ * Pure: no I/O, no Nest. (kubernetes-semantics.md sections 1 and 2.)
+ *
+ * Input: YAML text (one or many documents), JSON text, one object or a list of objects; `List` objects
+ * (and `<Kind>List` objects with `items`) are walked item by item. The answer has the same form as the
+ * input: YAML text keeps every comment, the key order, quoting and layout, because only the inserted or
+ * changed `imagePullPolicy` values are written into the original text.
+ *
+ * Workloads (every kind with a pod template, in its Kubernetes API group): Pod (`spec`), PodTemplate
+ * (`template.spec`), ReplicationController, ReplicaSet, Deployment, StatefulSet, DaemonSet, Job
+ * (`spec.template.spec`) and CronJob (`spec.jobTemplate.spec.template.spec`), with their `initContainers`,
+ * `containers` and `ephemeralContainers`. Everything else passes through untouched.
+ *
+ * Updates (`previous`): the default only fills an empty field, and `kubectl apply`, patches, `kubectl set
+ * image` and server-side apply merge onto the stored object, so the stored policy is kept when the new
+ * manifest does not set one (`reason: Kept`), with a warning when a fresh create would now default
+ * differently. Two cases re-default instead, as the API server does: the field was set in the last applied
+ * configuration and the new manifest drops it (apply deletes it), and `update: "replace"` (a full PUT).
+ * `previous` may be the previously applied manifest or the live object (`kubectl get -o yaml`); a live
+ * object (it has `metadata.uid`, `resourceVersion` or `creationTimestamp`) is read together with its
+ * `kubectl.kubernetes.io/last-applied-configuration` annotation. A Pod's policy cannot change on update.
+ *
+ * AlwaysPullImages (`alwaysPullImages: true`) mutates Pods only (create, and updates that bring a new
+ * image), before validation: every container, init and ephemeral container gets `Always`. Pod templates
+ * keep their policy; the pods created from them get `Always`, which `podPullPolicy` reports.
+ *
+ * What the API server would reject is reported per container in `errors` with its own wording
+ * (`spec.containers[0].image: Required value`, `Unsupported value`, white space in a Pod's image,
+ * ephemeral containers on create or in templates); the defaults are still filled in, as defaulting runs
+ * before validation.
+ */
+import { ApiError, ErrorCode } from '../common/errors.js';
+import { parseReference } from '../reference/parse.js';
+import type { ParseResult, PullPolicy } from '../reference/parsed-reference.js';
+import {
+  defaultOutcomeOf,
+  hasSurroundingWhitespace,
+  isPullPolicy,
+  isUnsetPolicy,
+  policyWarnings,
+  type PullPolicyReason,
+  unsupportedPullPolicyMessage,
+} from './pull-policy.js';
+import { applyYamlEdits, parseYamlSource, type PathSegment, type YamlSource } from './yaml-source.js';
+
+export type ManifestFormat = 'yaml' | 'json' | 'object' | 'list';
+export type UpdateMode = 'apply' | 'replace';
+export type ContainerList = 'initContainers' | 'containers' | 'ephemeralContainers';
+/** Kubernetes visits container lists in this order (`VisitContainersWithPath`). */
+export const CONTAINER_LISTS: readonly ContainerList[] = ['initContainers', 'containers', 'ephemeralContainers'];
+/** The pull-policy reasons plus `Kept`: an update keeps the stored value. */
+export type ContainerReason = PullPolicyReason | 'Kept';
+
+export interface ManifestsInput {
+  /** YAML or JSON text, one object, or a list of objects. */
+  manifests: unknown;
+  /** The same objects as they were before (applied manifest or live object): models an update. */
+  previous?: unknown;
+  /** Model a cluster with the AlwaysPullImages admission plugin. */
+  alwaysPullImages?: boolean;
+  /** How `previous` is updated: `apply` (kubectl apply, patch, set image, server-side apply; default) or `replace` (PUT). */
+  update?: UpdateMode;
+}
+
+export interface ContainerReport {
+  kind: string;
+  apiVersion: string | null;
+  namespace: string | null;
+  name: string | null;
+  /** The container's name. */
+  container: string | null;
+  containerType: ContainerList;
+  /** Field path inside the object, as the API server names it: `spec.template.spec.containers[0]`. */
+  path: string;
+  /** 0-based index of the YAML document (or of the element of a list / JSON array). */
+  document: number;
+  /** 0-based index inside a `List`'s `items`, or null. */
+  item: number | null;
+  image: string | null;
+  /** The value the API server stores (the given value when it is invalid, so the object is rejected). */
+  imagePullPolicy: string | null;
+  /** What pods run with: differs from imagePullPolicy for pod templates under AlwaysPullImages. */
+  podPullPolicy: PullPolicy | null;
+  /** True when the API server filled the field (it was empty). */
+  defaulted: boolean;
+  reason: ContainerReason;
+  imageValid: boolean;
+  /** The matched container of `previous`, when this is an update. */
+  previous: { image: string | null; imagePullPolicy: PullPolicy } | null;
+  warnings: string[];
+  /** Why the API server would reject the object, in its own words. Empty when it would accept it. */
+  errors: string[];
+}
+
+export interface ManifestsResult {
+  format: ManifestFormat;
+  /** The manifests in the form they were given, with imagePullPolicy filled in. */
+  manifests: unknown;
+  containers: ContainerReport[];
+  warnings: string[];
+  /** Every rejection of every object, prefixed with the object (`Deployment default/web: …`). */
+  errors: string[];
+}
+
+interface WorkloadKind {
+  /** API groups the kind lives in ('' is the core group). */
+  groups: readonly string[];
+  /** Path from the object to its pod spec. */
+  podSpec: readonly string[];
+}
+
+const TEMPLATE_SPEC = ['spec', 'template', 'spec'] as const;
+
+/** Every kind with a pod template, in the API groups where Kubernetes serves it. */
+export const WORKLOAD_KINDS: Readonly<Record<string, WorkloadKind>> = {
+  Pod: { groups: [''], podSpec: ['spec'] },
+  PodTemplate: { groups: [''], podSpec: ['template', 'spec'] },
+  ReplicationController: { groups: [''], podSpec: TEMPLATE_SPEC },
+  ReplicaSet: { groups: ['apps', 'extensions'], podSpec: TEMPLATE_SPEC },
+  Deployment: { groups: ['apps', 'extensions'], podSpec: TEMPLATE_SPEC },
+  StatefulSet: { groups: ['apps'], podSpec: TEMPLATE_SPEC },
+  DaemonSet: { groups: ['apps', 'extensions'], podSpec: TEMPLATE_SPEC },
+  Job: { groups: ['batch'], podSpec: TEMPLATE_SPEC },
+  CronJob: { groups: ['batch'], podSpec: ['spec', 'jobTemplate', 'spec', 'template', 'spec'] },
+};
+
+const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
+
+const POD_UPDATE_FORBIDDEN =
+  'spec: Forbidden: pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,' +
+  '`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),' +
+  '`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)';
+
+type JsonObject = Record<string, unknown>;
+
+const isObject = (value: unknown): value is JsonObject => value !== null && typeof value === 'object' && !Array.isArray(value);
+
+function getIn(value: unknown, path: readonly PathSegment[]): unknown {
+  let current = value;
+  for (const segment of path) {
+    if (Array.isArray(current) && typeof segment === 'number') current = current[segment];
+    else if (isObject(current) && typeof segment === 'string' && Object.hasOwn(current, segment)) current = current[segment];
+    else return undefined;
+  }
+  return current;
+}
+
+const stringOrNull = (value: unknown): string | null => (typeof value === 'string' ? value : null);
+
+function groupOf(apiVersion: string | null): string | null {
+  if (apiVersion === null) return null;
+  const slash = apiVersion.indexOf('/');
+  return slash < 0 ? '' : apiVersion.slice(0, slash);
+}
+
+function isListObject(object: JsonObject): boolean {
+  const kind = object.kind;
+  return typeof kind === 'string' && (kind === 'List' || kind.endsWith('List')) && Array.isArray(object.items);
+}
+
+interface ObjectIdentity {
+  kind: string;
+  apiVersion: string | null;
+  namespace: string | null;
+  name: string | null;
+}
+
+function identityOf(object: JsonObject): ObjectIdentity {
+  const metadata = isObject(object.metadata) ? object.metadata : {};
+  return {
+    kind: stringOrNull(object.kind) ?? '',
+    apiVersion: stringOrNull(object.apiVersion),
+    namespace: stringOrNull(metadata.namespace),
+    name: stringOrNull(metadata.name),
+  };
+}
+
+function labelOf(identity: ObjectIdentity): string {
+  const name = identity.name ?? '(unnamed)';
+  return `${identity.kind || 'object'} ${identity.namespace === null ? '' : `${identity.namespace}/`}${name}`;
+}
+
+interface FoundObject {
+  object: JsonObject;
+  document: number;
+  item: number | null;
+  /** Path from the document root to the object. */
+  path: PathSegment[];
+}
+
+/** Every object of a document: the document itself, the items of a List, or the elements of a top-level sequence. */
+function collectObjects(value: unknown, document: number, warnings: string[]): FoundObject[] {
+  const found: FoundObject[] = [];
+  const visit = (node: unknown, path: PathSegment[], item: number | null): void => {
+    if (isObject(node)) {
+      if (isListObject(node)) {
+        (node.items as unknown[]).forEach((child, index) => visit(child, [...path, 'items', index], index));
+      } else {
+        found.push({ object: node, document, item, path });
+      }
+    } else if (Array.isArray(node) && path.length === 0) {
+      node.forEach((child, index) => visit(child, [index], index));
+    } else if (node !== null && node !== undefined) {
+      warnings.push(`document ${document + 1}${item === null ? '' : `, item ${item + 1}`} is not a Kubernetes object; passed through untouched`);
+    }
+  };
+  visit(value, [], null);
+  return found;
+}
+
+interface LoadedManifests {
+  format: ManifestFormat;
+  values: unknown[];
+  yaml?: YamlSource;
+  json?: { array: boolean; indent: string; trailingNewline: boolean };
+}
+
+function detectIndent(text: string): string {
+  const match = /\n([ \t]+)\S/.exec(text);
+  return match === null ? '' : match[1];
+}
+
+/** Reads the input in whichever form it came; object and list inputs are copied, never changed. */
+export function loadManifests(input: unknown, field: string): LoadedManifests {
+  if (typeof input === 'string') {
+    const start = input.trimStart()[0];
+    if (start === '{' || start === '[') {
+      let parsed: unknown;
+      let ok = true;
+      try {
+        parsed = JSON.parse(input);
+      } catch {
+        ok = false; // YAML flow style (`{kind: Pod}`) is not JSON: read it as YAML below
+      }
+      if (ok) {
+        const array = Array.isArray(parsed);
+        return {
+          format: 'json',
+          values: array ? (parsed as unknown[]) : [parsed],
+          json: { array, indent: detectIndent(input), trailingNewline: input.endsWith('\n') },
+        };
+      }
+    }
+    const yaml = parseYamlSource(input, field);
+    return { format: 'yaml', values: yaml.values, yaml };
+  }
+  if (Array.isArray(input)) return { format: 'list', values: structuredClone(input) };
+  if (isObject(input)) return { format: 'object', values: [structuredClone(input)] };
+  throw new ApiError(ErrorCode.InvalidRequest, `${field} must be YAML or JSON text, a Kubernetes object or a list of objects`);
+}
+
+interface PreviousObject {
+  object: JsonObject;
+  identity: ObjectIdentity;
+  /** What was last applied: the previous manifest itself, or a live object's last-applied annotation. */
+  applied: JsonObject | null;
+}
+
+function isLiveObject(object: JsonObject): boolean {
+  const metadata = isObject(object.metadata) ? object.metadata : {};
+  return metadata.uid !== undefined || metadata.resourceVersion !== undefined || metadata.creationTimestamp !== undefined;
+}
+
+function lastAppliedOf(object: JsonObject): JsonObject | null {
+  const annotation = getIn(object, ['metadata', 'annotations', LAST_APPLIED]);
+  if (typeof annotation !== 'string') return null;
+  try {
+    const parsed: unknown = JSON.parse(annotation);
+    return isObject(parsed) ? parsed : null;
+  } catch {
+    return null;
+  }
+}
+
+class PreviousIndex {
+  private readonly byKindAndName = new Map<string, PreviousObject[]>();
+
+  constructor(values: readonly unknown[]) {
+    const ignored: string[] = [];
+    values.forEach((value, document) => {
+      for (const { object } of collectObjects(value, document, ignored)) {
+        const identity = identityOf(object);
+        if (identity.name === null) continue;
+        const key = `${identity.kind}\u0000${identity.name}`;
+        const entry: PreviousObject = { object, identity, applied: isLiveObject(object) ? lastAppliedOf(object) : object };
+        const list = this.byKindAndName.get(key);
+        if (list === undefined) this.byKindAndName.set(key, [entry]);
+        else list.push(entry);
+      }
+    });
+  }
+
+  find(identity: ObjectIdentity): PreviousObject | null {
+    if (identity.name === null) return null;
+    const candidates = this.byKindAndName.get(`${identity.kind}\u0000${identity.name}`) ?? [];
+    const exact = candidates.find((candidate) => (candidate.identity.namespace ?? '') === (identity.namespace ?? ''));
+    if (exact !== undefined) return exact;
+    // One side may leave the namespace to the kubectl context.
+    const loose = candidates.filter((candidate) => candidate.identity.namespace === null || identity.namespace === null);
+    return loose.length === 1 ? loose[0] : null;
+  }
+}
+
+function containerNamed(object: JsonObject | null, podSpec: readonly string[], list: ContainerList, name: string | null): JsonObject | null {
+  if (object === null || name === null) return null;
+  const containers = getIn(object, [...podSpec, list]);
+  if (!Array.isArray(containers)) return null;
+  const found = containers.find((container) => isObject(container) && container.name === name);
+  return isObject(found) ? found : null;
+}
+
+function imagesOf(object: JsonObject, podSpec: readonly string[]): Set<unknown> {
+  const images = new Set<unknown>();
+  for (const list of CONTAINER_LISTS) {
+    const containers = getIn(object, [...podSpec, list]);
+    if (Array.isArray(containers)) for (const container of containers) if (isObject(container)) images.add(container.image);
+  }
+  return images;
+}
+
+interface Edit {
+  document: number;
+  path: PathSegment[];
+  value: PullPolicy;
+}
+
+/** Sets `imagePullPolicy` in a plain object, right after `image` when it is new. */
+function applyObjectEdit(root: unknown, path: readonly PathSegment[], value: PullPolicy): unknown {
+  if (path.length === 0) return withPullPolicy(root as JsonObject, value);
+  const parent = getIn(root, path.slice(0, -1)) as Record<string | number, unknown>;
+  const last = path[path.length - 1];
+  parent[last] = withPullPolicy(parent[last] as JsonObject, value);
+  return root;
+}
+
+function withPullPolicy(container: JsonObject, value: PullPolicy): JsonObject {
+  if (Object.hasOwn(container, 'imagePullPolicy')) {
+    container.imagePullPolicy = value;
+    return container;
+  }
+  const entries = Object.entries(container);
+  const imageAt = entries.findIndex(([key]) => key === 'image');
+  entries.splice(imageAt < 0 ? entries.length : imageAt + 1, 0, ['imagePullPolicy', value]);
+  return Object.fromEntries(entries);
+}
+
+function render(loaded: LoadedManifests, values: unknown[], edits: readonly Edit[]): unknown {
+  if (loaded.format === 'yaml' && loaded.yaml !== undefined) {
+    return applyYamlEdits(
+      loaded.yaml,
+      edits.map((edit) => ({ document: edit.document, path: edit.path, key: 'imagePullPolicy', value: edit.value, after: 'image' })),
+    );
+  }
+  for (const edit of edits) values[edit.document] = applyObjectEdit(values[edit.document], edit.path, edit.value);
+  if (loaded.format === 'json' && loaded.json !== undefined) {
+    const { array, indent, trailingNewline } = loaded.json;
+    return JSON.stringify(array ? values : values[0], null, indent) + (trailingNewline ? '\n' : '');
+  }
+  return loaded.format === 'object' ? values[0] : values;
+}
+
+/** What a pod created from the object uses to pull: its pull secrets' names and its service account. */
+export interface PodPullContext {
+  namespace: string | null;
+  imagePullSecrets: string[];
+  serviceAccountName: string | null;
+}
+
+/** Walks every workload container of the manifests and fills imagePullPolicy as the API server would. */
+export function defaultManifests(input: ManifestsInput): ManifestsResult {
+  return walkManifests(input).result;
+}
+
+/** defaultManifests, plus each container's pod pull context (aligned with `result.containers`). */
+export function walkManifests(input: ManifestsInput): { result: ManifestsResult; pods: PodPullContext[] } {
+  const loaded = loadManifests(input.manifests, 'manifests');
+  const previous = input.previous === undefined || input.previous === null ? null : new PreviousIndex(loadManifests(input.previous, 'previous').values);
+  const walker = new ManifestWalker(input.alwaysPullImages === true, input.update ?? 'apply', previous);
+  const warnings: string[] = [];
+  loaded.values.forEach((value, document) => {
+    for (const found of collectObjects(value, document, warnings)) walker.visitObject(found, warnings);
+  });
+  if (loaded.values.every((value) => value === null || value === undefined)) warnings.push('no Kubernetes objects found');
+  const manifests = render(loaded, loaded.values, walker.edits);
+  return { result: { format: loaded.format, manifests, containers: walker.reports, warnings, errors: walker.errors }, pods: walker.pods };
+}
+
+class ManifestWalker {
+  readonly edits: Edit[] = [];
+  readonly reports: ContainerReport[] = [];
+  readonly errors: string[] = [];
+  readonly pods: PodPullContext[] = [];
+  private readonly parsed = new Map<string, ParseResult>();
+
+  constructor(
+    private readonly alwaysPullImages: boolean,
+    private readonly update: UpdateMode,
+    private readonly previous: PreviousIndex | null,
+  ) {}
+
+  private parse(image: string): ParseResult {
+    let result = this.parsed.get(image);
+    if (result === undefined) {
+      result = parseReference(image);
+      this.parsed.set(image, result);
+    }
+    return result;
+  }
+
+  private defaultFor(image: unknown): PullPolicy {
+    return defaultOutcomeOf(this.parse(typeof image === 'string' ? image : '')).policy;
+  }
+
+  visitObject(found: FoundObject, warnings: string[]): void {
+    const identity = identityOf(found.object);
+    const workload = Object.hasOwn(WORKLOAD_KINDS, identity.kind) ? WORKLOAD_KINDS[identity.kind] : undefined;
+    if (workload === undefined) {
+      if (identity.kind === '') warnings.push(`document ${found.document + 1}${found.item === null ? '' : `, item ${found.item + 1}`} has no kind; passed through untouched`);
+      return;
+    }
+    const group = groupOf(identity.apiVersion);
+    if (group !== null && !workload.groups.includes(group)) {
+      warnings.push(`${labelOf(identity)}: kind ${identity.kind} in ${identity.apiVersion} is not the Kubernetes workload; passed through untouched`);
+      return;
+    }
+    const podSpec = getIn(found.object, workload.podSpec);
+    const label = labelOf(identity);
+    if (!isObject(podSpec)) {
+      warnings.push(`${label}: no ${workload.podSpec.join('.')}; nothing to default`);
+      return;
+    }
+    const isPod = identity.kind === 'Pod';
+    const previous = this.previous === null ? null : this.previous.find(identity);
+    if (this.previous !== null && previous === null) {
+      warnings.push(`${label}: not found in previous; treated as a create`);
+    }
+    // AlwaysPullImages: Pods only; on update only when the update brings an image the pod did not have.
+    let admission = false;
+    if (this.alwaysPullImages && isPod) {
+      if (previous === null) admission = true;
+      else {
+        const before = imagesOf(previous.object, workload.podSpec);
+        admission = [...imagesOf(found.object, workload.podSpec)].some((image) => !before.has(image));
+      }
+    }
+    const specPath = workload.podSpec.join('.');
+    const secrets = Array.isArray(podSpec.imagePullSecrets) ? podSpec.imagePullSecrets : [];
+    const pod: PodPullContext = {
+      namespace: identity.namespace,
+      imagePullSecrets: secrets.map((secret) => (isObject(secret) ? stringOrNull(secret.name) : null)).filter((name): name is string => name !== null && name !== ''),
+      serviceAccountName: stringOrNull(podSpec.serviceAccountName) ?? stringOrNull(podSpec.serviceAccount),
+    };
+    for (const list of CONTAINER_LISTS) {
+      const containers = podSpec[list];
+      if (!Array.isArray(containers)) continue;
+      containers.forEach((container, index) => {
+        if (!isObject(container)) return;
+        const report = this.visitContainer({
+          container,
+          list,
+          index,
+          identity,
+          found,
+          workload,
+          specPath,
+          isPod,
+          previous,
+          admission,
+        });
+        if (list === 'ephemeralContainers' && index === 0) {
+          if (!isPod) report.errors.push(`${specPath}.ephemeralContainers: Forbidden: ephemeral containers not allowed in pod template`);
+          else if (previous === null) report.errors.push('spec.ephemeralContainers: Forbidden: cannot be set on create');
+        }
+        for (const error of report.errors) this.errors.push(`${label}: ${error}`);
+        this.reports.push(report);
+        this.pods.push(pod);
+      });
+    }
+  }
+
+  private visitContainer(at: {
+    container: JsonObject;
+    list: ContainerList;
+    index: number;
+    identity: ObjectIdentity;
+    found: FoundObject;
+    workload: WorkloadKind;
+    specPath: string;
+    isPod: boolean;
+    previous: PreviousObject | null;
+    admission: boolean;
+  }): ContainerReport {
+    const { container, list, index, identity, found, workload, isPod } = at;
+    const path = `${at.specPath}.${list}[${index}]`;
+    const warnings: string[] = [];
+    const errors: string[] = [];
+    const rawImage = container.image;
+    const image = stringOrNull(rawImage);
+    const name = stringOrNull(container.name);
+
+    if (rawImage === undefined || rawImage === null || rawImage === '') errors.push(`${path}.image: Required value`);
+    else if (image === null) errors.push(`${path}.image: Invalid value: ${JSON.stringify(rawImage)}: must be a string`);
+    else if (isPod && list !== 'ephemeralContainers' && hasSurroundingWhitespace(image)) {
+      errors.push(`${path}.image: Invalid value: ${JSON.stringify(image)}: must not have leading or trailing whitespace`);
+    }
+    const parsed = this.parse(image ?? '');
+    if (image !== null && image !== '' && !parsed.ok) {
+      warnings.push(
+        `image ${JSON.stringify(image)} cannot be parsed (${parsed.error}): the API server ignores the error and ` +
+          'defaults imagePullPolicy to IfNotPresent, but the kubelet fails to start the container with InvalidImageName',
+      );
+    }
+
+    const given = container.imagePullPolicy;
+    const givenValid = isPullPolicy(given) ? given : null;
+    const givenInvalid = !isUnsetPolicy(given) && givenValid === null;
+    const fresh = defaultOutcomeOf(parsed);
+
+    // The matching container before the update, and what it had.
+    const before = containerNamed(at.previous?.object ?? null, workload.podSpec, list, name);
+    const storedBefore: PullPolicy | null =
+      before === null ? null : isPullPolicy(before.imagePullPolicy) ? before.imagePullPolicy : this.defaultFor(before.image);
+    const appliedBefore = containerNamed(at.previous?.applied ?? null, workload.podSpec, list, name);
+    const explicitBefore = appliedBefore !== null && !isUnsetPolicy(appliedBefore.imagePullPolicy);
+
+    let stored: PullPolicy | null;
+    let reason: ContainerReason;
+    let defaulted = false;
+    if (givenValid !== null) {
+      stored = givenValid;
+      reason = 'Specified';
+    } else if (givenInvalid) {
+      stored = null;
+      reason = 'Specified';
+    } else if (storedBefore !== null && this.update === 'apply' && !explicitBefore) {
+      stored = storedBefore;
+      reason = 'Kept';
+      if (storedBefore !== fresh.policy) warnings.push(keptWarning(storedBefore, fresh.policy, before?.image, image));
+    } else {
+      stored = fresh.policy;
+      reason = fresh.reason;
+      defaulted = true;
+      if (storedBefore !== null && storedBefore !== fresh.policy && !isPod) {
+        const why = this.update === 'replace' ? 'a full replace (PUT) omits the field' : 'the last applied configuration set it and this apply removes it';
+        warnings.push(`imagePullPolicy changes from ${storedBefore} to ${fresh.policy}: ${why}, so the API server defaults it again from the new image`);
+      }
+    }
+
+    if (at.admission) {
+      if (givenValid !== null && givenValid !== 'Always') {
+        warnings.push(`the AlwaysPullImages admission plugin replaces imagePullPolicy ${givenValid} with Always`);
+      } else if (givenInvalid) {
+        warnings.push(`the AlwaysPullImages admission plugin replaces the unsupported imagePullPolicy ${JSON.stringify(given)} with Always before validation`);
+      }
+      stored = 'Always';
+      reason = 'AlwaysPullImages';
+      defaulted = false;
+    } else if (givenInvalid) {
+      errors.push(unsupportedPullPolicyMessage(given, `${path}.imagePullPolicy`));
+    }
+
+    if (isPod && storedBefore !== null && stored !== null && stored !== storedBefore) {
+      errors.push(`${POD_UPDATE_FORBIDDEN} (${path}.imagePullPolicy would change from ${storedBefore} to ${stored})`);
+    }
+    if (stored !== null && given !== stored) {
+      this.edits.push({ document: found.document, path: [...found.path, ...workload.podSpec, list, index], value: stored });
+    }
+
+    let podPullPolicy: PullPolicy | null = stored;
+    if (this.alwaysPullImages && !isPod) {
+      podPullPolicy = 'Always';
+      if (stored !== 'Always') {
+        warnings.push(`pods created from this template get imagePullPolicy Always from the AlwaysPullImages admission plugin (the template keeps ${stored ?? 'its value'})`);
+      }
+    }
+    if (stored !== null && reason !== 'AlwaysPullImages') {
+      warnings.push(...policyWarnings(parsed.ok ? parsed.reference : null, stored, reason === 'Kept' ? 'Specified' : reason));
+    }
+
+    return {
+      kind: identity.kind,
+      apiVersion: identity.apiVersion,
+      namespace: identity.namespace,
+      name: identity.name,
+      container: name,
+      containerType: list,
+      path,
+      document: found.document,
+      item: found.item,
+      image,
+      imagePullPolicy: stored ?? (typeof given === 'string' ? given : given === undefined || given === null ? null : JSON.stringify(given)),
+      podPullPolicy,
+      defaulted,
+      reason,
+      imageValid: parsed.ok,
+      previous: before === null || storedBefore === null ? null : { image: stringOrNull(before.image), imagePullPolicy: storedBefore },
+      warnings,
+      errors,
+    };
+  }
+}
+
+function keptWarning(kept: PullPolicy, fresh: PullPolicy, imageBefore: unknown, imageNow: string | null): string {
+  const from = typeof imageBefore === 'string' ? JSON.stringify(imageBefore) : 'the previous image';
+  const to = imageNow === null ? 'the new image' : JSON.stringify(imageNow);
+  let why = '';
+  if (fresh === 'Always') why = ' (the tag moved to latest)';
+  else if (kept === 'Always') why = ' (the tag moved away from latest)';
+  return (
+    `imagePullPolicy stays ${kept} from the existing object (image was ${from}): updates keep the stored value, ` +
+    `but a fresh create of ${to} would default to ${fresh}${why}; set imagePullPolicy explicitly to make the intent visible`
+  );
+}
