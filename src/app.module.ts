@@ -1,17 +1,28 @@
 import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
-import { type DynamicModule, Global, Module } from '@nestjs/common';
+import { type DynamicModule, Global, Inject, Injectable, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { GraphQLModule } from '@nestjs/graphql';
 import type { Logger } from 'pino';
 import { ApiExceptionFilter } from './common/api-exception.filter.js';
 import { formatGraphqlError } from './common/graphql-errors.js';
-import { LOGGER } from './common/logger.js';
+import { flushLogger, LOGGER } from './common/logger.js';
 import { APP_CONFIG, type AppConfig } from './config/config.js';
 import { HealthModule } from './health/health.module.js';
 import { MetricsController } from './metrics/metrics.controller.js';
 import { ReferenceModule } from './reference/reference.module.js';
 import { RegistryModule } from './registry/registry.module.js';
 import { PullPolicyModule } from './pull-policy/pull-policy.module.js';
+
+/** Writes out the buffered log lines when the application shuts down. */
+@Injectable()
+class LogFlusher implements OnApplicationShutdown {
+  constructor(@Inject(LOGGER) private readonly logger: Logger) {}
+
+  onApplicationShutdown(): void {
+    this.logger.info('image policy service stopped');
+    flushLogger(this.logger);
+  }
+}
 
 /** Makes the validated configuration and the logger injectable everywhere. */
 @Global()
@@ -23,6 +34,7 @@ class CoreModule {
       providers: [
         { provide: APP_CONFIG, useValue: config },
         { provide: LOGGER, useValue: logger },
+        LogFlusher,
       ],
       exports: [APP_CONFIG, LOGGER],
     };

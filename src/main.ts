@@ -1,5 +1,4 @@
 import 'reflect-metadata';
-import { createApp } from './app.factory.js';
 import { createLogger } from './common/logger.js';
 import { ConfigError, loadConfig } from './config/config.js';
 
@@ -15,6 +14,8 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger(config);
+  // Loaded after the configuration is known good, so a bad value stops the start at once.
+  const { createApp } = await import('./app.factory.js');
   try {
     const app = await createApp(config, logger);
     await app.listen({ port: config.port, host: config.host });

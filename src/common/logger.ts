@@ -9,13 +9,7 @@ import type { AppConfig } from '../config/config.js';
  */
 export function createLogger(config: Pick<AppConfig, 'logLevel'>): Logger {
   const destination = pino.destination({ dest: 1, sync: false, minLength: 4096 });
-  process.once('exit', () => {
-    try {
-      destination.flushSync();
-    } catch {
-      /* stdout already closed */
-    }
-  });
+  process.once('exit', () => flushLogger(destination));
   return pino({
     level: config.logLevel,
     base: { service: 'image-policy-service' },
@@ -52,3 +46,13 @@ export class PinoNestLogger implements LoggerService {
 
 /** Nest injection token for the pino logger. */
 export const LOGGER = Symbol('LOGGER');
+
+/** Writes out buffered log lines now (at shutdown: a process ended by a signal gets no 'exit' event). */
+export function flushLogger(target: Logger | { flushSync(): void }): void {
+  const stream = 'flushSync' in target ? target : (target as unknown as Record<symbol, unknown>)[pino.symbols.streamSym];
+  try {
+    (stream as { flushSync?: () => void } | undefined)?.flushSync?.();
+  } catch {
+    /* stdout already closed, or nothing buffered yet */
+  }
+}
