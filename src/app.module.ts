@@ -11,7 +11,10 @@ import { HealthModule } from './health/health.module.js';
 import { MetricsController } from './metrics/metrics.controller.js';
 import { ReferenceModule } from './reference/reference.module.js';
 import { RegistryModule } from './registry/registry.module.js';
+import { DigestService } from './registry/digest.service.js';
 import { PullPolicyModule } from './pull-policy/pull-policy.module.js';
+import { DecisionModule } from './decision/decision.module.js';
+import { PluginHostModule } from './plugin-host/plugin-host.module.js';
 
 /** Writes out the buffered log lines when the application shuts down. */
 @Injectable()
@@ -62,7 +65,9 @@ export class AppModule {
         HealthModule,
         ReferenceModule,
         RegistryModule,
+        PluginHostModule.forRoot({ imports: [RegistryModule], digestLookup: DigestService }),
         PullPolicyModule,
+        DecisionModule.withDigestLookup([RegistryModule], DigestService),
       ],
       controllers: [MetricsController],
       providers: [{ provide: APP_FILTER, useClass: ApiExceptionFilter }],

@@ -28,7 +28,7 @@ describe.skipIf(!existsSync(MAIN))('starting the compiled service', () => {
       await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => null))?.ok === true, 20_000, 'the service to listen');
       const answer = await (await fetch(`http://127.0.0.1:${port}/v1/references/parse?reference=nginx`)).json();
       expect(answer).toMatchObject({ canonical: 'docker.io/library/nginx', defaultPullPolicy: 'Always' });
-      const ready = await (await fetch(`http://127.0.0.1:${port}/readyz`)).json();
+      const ready = (await (await fetch(`http://127.0.0.1:${port}/readyz`)).json()) as { status: string };
       expect(ready.status).toMatch(/^(ready|degraded)$/);
     } finally {
       server.child.kill('SIGTERM');

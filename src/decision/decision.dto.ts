@@ -1,0 +1,378 @@
+/**
+ * The pull-decision shapes for OpenAPI (@nestjs/swagger) and GraphQL (@nestjs/graphql), one class per
+ * shape. GraphQL inputs are validated by class-validator (the global pipe); the REST route is validated
+ * by its compiled JSON schema (decision.schemas.ts), which describes the same fields.
+ */
+import { ArgsType, Field, InputType, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { ArrayMaxSize, IsArray, IsBoolean, IsDefined, IsIn, IsOptional, IsString, MaxLength, ValidateNested } from 'class-validator';
+import { PluginReportDto } from '../plugin-host/plugin.dto.js';
+import { PluginReportModel } from '../plugin-host/plugin.models.js';
+import { PullPolicyEnum } from '../reference/reference.models.js';
+import { ErrorBodyDto } from '../reference/reference.dto.js';
+import { LIMITS } from './decision.schemas.js';
+import { PULLED_BY, type PulledBy, VERIFICATION_POLICIES } from './decision.types.js';
+
+export enum PulledByEnum {
+  preloaded = 'preloaded',
+  kubelet = 'kubelet',
+  pullIntent = 'pullIntent',
+}
+registerEnumType(PulledByEnum, { name: 'PulledBy', description: 'How the image reached the node: preloaded, pulled by the kubelet, or only a pull intent recorded' });
+
+export enum PullActionEnum {
+  UseLocal = 'UseLocal',
+  Pull = 'Pull',
+  Fail = 'Fail',
+}
+registerEnumType(PullActionEnum, { name: 'PullAction' });
+
+export enum PolicySourceEnum {
+  given = 'given',
+  defaulted = 'defaulted',
+  alwaysPullImages = 'alwaysPullImages',
+  plugin = 'plugin',
+}
+registerEnumType(PolicySourceEnum, { name: 'PolicySource' });
+
+const ACTIONS = ['UseLocal', 'Pull', 'Fail'];
+const POLICY_SOURCES = ['given', 'defaulted', 'alwaysPullImages', 'plugin'];
+const REASONS = ['ImagePresent', 'DigestPresent', 'ImageNotPresent', 'PullPolicyAlways', 'TagMoved', 'CredentialsNotVerified', 'InvalidImageName', 'ErrImageNeverPull', 'ErrImagePull', 'ImageInspectError', 'DeniedByPolicy'];
+const OUTCOMES = ['NotApplicable', 'Skipped', 'Verified', 'MustPull'];
+const RULES = [
+  'FeatureDisabled', 'PolicyAlways', 'ImageNotPresent', 'InvalidImage', 'NeverVerify', 'Preloaded', 'Allowlisted', 'NodeAccessible',
+  'SameSecret', 'RotatedSecret', 'IdenticalCredentials', 'SameServiceAccount', 'NoPulledRecord', 'PulledUnderOtherName', 'NoCredentialRecord', 'CredentialsDiffer',
+];
+const REGISTRY_STATUSES = ['ok', 'notFound', 'unauthorized', 'unavailable', 'platformMissing', 'unknown'];
+
+// ---------------------------------------------------------------------------------------------------
+// Input
+// ---------------------------------------------------------------------------------------------------
+
+@InputType('SecretInput', { description: 'A dockerconfigjson Secret as the kubelet identifies it' })
+export class SecretInputDto {
+  @ApiPropertyOptional({ description: 'Default: the pod\'s namespace' }) @Field(() => String, { nullable: true }) @IsOptional() @IsString() namespace?: string;
+  @ApiProperty({ example: 'regcred' }) @Field() @IsString() name: string;
+  @ApiPropertyOptional({ example: '0b6f…' }) @Field(() => String, { nullable: true }) @IsOptional() @IsString() uid?: string;
+  @ApiPropertyOptional({ description: 'Credential identity: lower-case hex sha256 of the .dockerconfigjson bytes (a sha256: prefix is accepted)' })
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @IsString()
+  @MaxLength(256)
+  hash?: string;
+  @ApiPropertyOptional({ description: 'The .dockerconfigjson content (JSON, or base64 as in Secret.data); hashed when hash is absent, and used to ask the registry. Never echoed.' })
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @IsString()
+  @MaxLength(LIMITS.dockerconfigjsonLength)
+  dockerconfigjson?: string;
+}
+
+@InputType('ServiceAccountInput')
+export class ServiceAccountInputDto {
+  @ApiPropertyOptional() @Field(() => String, { nullable: true }) @IsOptional() @IsString() namespace?: string;
+  @ApiProperty({ example: 'default' }) @Field() @IsString() name: string;
+  @ApiPropertyOptional() @Field(() => String, { nullable: true }) @IsOptional() @IsString() uid?: string;
+}
+
+@InputType('PulledWithInput', { description: 'One credential the kubelet recorded for a pull: exactly one of anonymous, secret, serviceAccount' })
+export class PulledWithInputDto {
+  @ApiPropertyOptional({ description: 'Pulled anonymously or with node credentials' }) @Field(() => Boolean, { nullable: true }) @IsOptional() @IsBoolean() anonymous?: boolean;
+  @ApiPropertyOptional({ type: SecretInputDto }) @Field(() => SecretInputDto, { nullable: true }) @IsOptional() @ValidateNested() @Type(() => SecretInputDto) secret?: SecretInputDto;
+  @ApiPropertyOptional({ type: ServiceAccountInputDto })
+  @Field(() => ServiceAccountInputDto, { nullable: true })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => ServiceAccountInputDto)
+  serviceAccount?: ServiceAccountInputDto;
+  @ApiPropertyOptional({ description: 'The repository pulled (default: every repository of the image\'s references)', example: 'docker.io/library/nginx' })
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @IsString()
+  repository?: string;
+}
+
+@InputType('NodeImageInput', { description: 'An image on the node' })
+export class NodeImageInputDto {
+  @ApiProperty({ type: [String], example: ['nginx:1.25', 'nginx@sha256:…'], description: 'Its names, normalised as the runtime does' })
+  @Field(() => [String])
+  @IsArray()
+  @ArrayMaxSize(LIMITS.referencesPerImage)
+  @IsString({ each: true })
+  references: string[];
+  @ApiPropertyOptional({ description: 'Repository digest (index digest for multi-architecture images)' }) @Field(() => String, { nullable: true }) @IsOptional() @IsString() digest?: string;
+  @ApiPropertyOptional({ enum: PULLED_BY, description: 'Default: kubelet when pulledWith is given, else preloaded' })
+  @Field(() => PulledByEnum, { nullable: true })
+  @IsOptional()
+  @IsIn(PULLED_BY as unknown as string[])
+  pulledBy?: PulledBy;
+  @ApiPropertyOptional({ type: [PulledWithInputDto], description: 'The kubelet\'s pulled record' })
+  @Field(() => [PulledWithInputDto], { nullable: true })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(LIMITS.credentialsPerImage)
+  @ValidateNested({ each: true })
+  @Type(() => PulledWithInputDto)
+  pulledWith?: PulledWithInputDto[];
+}
+
+@InputType('CredentialVerificationInput', { description: 'Kubelet credential verification (KEP-2535)' })
+export class CredentialVerificationInputDto {
+  @ApiPropertyOptional({ description: 'Feature gate KubeletEnsureSecretPulledImages; default true when this object is given' })
+  @Field(() => Boolean, { nullable: true })
+  @IsOptional()
+  @IsBoolean()
+  enabled?: boolean;
+  @ApiPropertyOptional({ enum: VERIFICATION_POLICIES, default: 'NeverVerifyPreloadedImages' }) @Field(() => String, { nullable: true }) @IsOptional() @IsString() policy?: string;
+  @ApiPropertyOptional({ type: [String], example: ['docker.io/library/nginx', 'registry.example.com/base/*'] })
+  @Field(() => [String], { nullable: true })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(LIMITS.allowlist)
+  @IsString({ each: true })
+  allowlist?: string[];
+}
+
+@InputType('NodeInput')
+export class NodeInputDto {
+  @ApiPropertyOptional({ type: [NodeImageInputDto] })
+  @Field(() => [NodeImageInputDto], { nullable: true })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(LIMITS.nodeImages)
+  @ValidateNested({ each: true })
+  @Type(() => NodeImageInputDto)
+  images?: NodeImageInputDto[];
+  @ApiPropertyOptional({ example: 'linux/amd64' }) @Field(() => String, { nullable: true }) @IsOptional() @IsString() platform?: string;
+  @ApiPropertyOptional({ type: CredentialVerificationInputDto })
+  @Field(() => CredentialVerificationInputDto, { nullable: true })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => CredentialVerificationInputDto)
+  credentialVerification?: CredentialVerificationInputDto;
+  @ApiPropertyOptional({ description: 'Simulates the runtime failing to inspect images (ImageInspectError)' })
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @IsString()
+  inspectError?: string;
+}
+
+@InputType('PodInput')
+export class PodInputDto {
+  @ApiPropertyOptional({ example: 'prod', default: 'default' }) @Field(() => String, { nullable: true }) @IsOptional() @IsString() namespace?: string;
+  @ApiPropertyOptional() @Field(() => String, { nullable: true }) @IsOptional() @IsString() name?: string;
+  @ApiPropertyOptional({ type: [SecretInputDto] })
+  @Field(() => [SecretInputDto], { nullable: true })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(LIMITS.pullSecrets)
+  @ValidateNested({ each: true })
+  @Type(() => SecretInputDto)
+  imagePullSecrets?: SecretInputDto[];
+  @ApiPropertyOptional({ type: ServiceAccountInputDto })
+  @Field(() => ServiceAccountInputDto, { nullable: true })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => ServiceAccountInputDto)
+  serviceAccount?: ServiceAccountInputDto;
+}
+
+@InputType('SimulatedRegistryInput', { description: 'Simulate the registry\'s answer instead of asking it (what-if)' })
+export class SimulatedRegistryInputDto {
+  @ApiPropertyOptional({ default: true, description: 'false: unreachable' }) @Field(() => Boolean, { nullable: true }) @IsOptional() @IsBoolean() available?: boolean;
+  @ApiPropertyOptional({ default: true, description: 'false: manifest unknown' }) @Field(() => Boolean, { nullable: true }) @IsOptional() @IsBoolean() exists?: boolean;
+  @ApiPropertyOptional({ default: true, description: 'false: the pod\'s credentials are refused' }) @Field(() => Boolean, { nullable: true }) @IsOptional() @IsBoolean() authorized?: boolean;
+  @ApiPropertyOptional({ description: 'The digest the reference resolves to now' }) @Field(() => String, { nullable: true }) @IsOptional() @IsString() digest?: string;
+  @ApiPropertyOptional({ type: [String], example: ['linux/amd64', 'linux/arm64'] }) @Field(() => [String], { nullable: true }) @IsOptional() @IsArray() @IsString({ each: true }) platforms?: string[];
+}
+
+@InputType('PullDecisionInput', { description: 'What the kubelet knows when it starts a container' })
+export class PullDecisionInputDto {
+  @ApiProperty({ example: 'nginx:1.25', maxLength: LIMITS.imageLength })
+  @Field()
+  @IsDefined({ message: 'image is required' })
+  @IsString({ message: 'image must be a string' })
+  @MaxLength(LIMITS.imageLength)
+  image: string;
+  @ApiPropertyOptional({ description: 'Always, IfNotPresent or Never; absent: defaulted as the API server does', nullable: true })
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @IsString()
+  imagePullPolicy?: string | null;
+  @ApiPropertyOptional({ default: false }) @Field(() => Boolean, { nullable: true }) @IsOptional() @IsBoolean() alwaysPullImages?: boolean;
+  @ApiPropertyOptional({ type: NodeInputDto }) @Field(() => NodeInputDto, { nullable: true }) @IsOptional() @ValidateNested() @Type(() => NodeInputDto) node?: NodeInputDto;
+  @ApiPropertyOptional({ type: PodInputDto }) @Field(() => PodInputDto, { nullable: true }) @IsOptional() @ValidateNested() @Type(() => PodInputDto) pod?: PodInputDto;
+  @ApiPropertyOptional({ type: SimulatedRegistryInputDto })
+  @Field(() => SimulatedRegistryInputDto, { nullable: true })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => SimulatedRegistryInputDto)
+  registry?: SimulatedRegistryInputDto;
+  @ApiPropertyOptional({ default: false, description: 'Also ask the registry about images used from the node with a mutable tag (mixed-versions warning)' })
+  @Field(() => Boolean, { nullable: true })
+  @IsOptional()
+  @IsBoolean()
+  detectDrift?: boolean;
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'Free-form context for plugins (REST only)' })
+  context?: Record<string, unknown>;
+}
+
+export class PullDecisionsBatchBody {
+  @ApiProperty({ type: [PullDecisionInputDto], minItems: 1, maxItems: LIMITS.batch })
+  decisions: PullDecisionInputDto[];
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Output
+// ---------------------------------------------------------------------------------------------------
+
+@ObjectType('KubeletEvent', { description: 'An event as `kubectl describe pod` shows it' })
+export class KubeletEventDto {
+  @ApiProperty({ enum: ['Normal', 'Warning'] }) @Field() type: string;
+  @ApiProperty({ example: 'Pulling' }) @Field() reason: string;
+  @ApiProperty({ example: 'Pulling image "nginx:1.25"' }) @Field() message: string;
+}
+
+@ObjectType('CredentialVerification')
+export class CredentialVerificationDto {
+  @ApiProperty() @Field() enabled: boolean;
+  @ApiProperty({ type: String, nullable: true, enum: VERIFICATION_POLICIES }) @Field(() => String, { nullable: true }) policy: string | null;
+  @ApiProperty({ description: 'The pod must prove access to use the image on the node' }) @Field() required: boolean;
+  @ApiProperty({ enum: OUTCOMES }) @Field() outcome: string;
+  @ApiProperty({ enum: RULES }) @Field() rule: string;
+  @ApiProperty() @Field() message: string;
+}
+
+@ObjectType('RegistryError')
+export class RegistryErrorDto {
+  @ApiProperty() @Field() code: string;
+  @ApiProperty() @Field() message: string;
+}
+
+@ObjectType('RegistryReport', { description: 'What the registry said (or the caller\'s simulation)' })
+export class RegistryReportDto {
+  @ApiProperty() @Field() consulted: boolean;
+  @ApiProperty({ type: String, nullable: true, enum: ['simulated', 'lookup'] }) @Field(() => String, { nullable: true }) source: string | null;
+  @ApiProperty({ type: String, nullable: true }) @Field(() => String, { nullable: true }) reference: string | null;
+  @ApiProperty({ type: String, nullable: true, enum: REGISTRY_STATUSES }) @Field(() => String, { nullable: true }) status: string | null;
+  @ApiProperty({ type: String, nullable: true }) @Field(() => String, { nullable: true }) digest: string | null;
+  @ApiProperty() @Field() stale: boolean;
+  @ApiProperty({ type: RegistryErrorDto, nullable: true }) @Field(() => RegistryErrorDto, { nullable: true }) error: RegistryErrorDto | null;
+}
+
+@ObjectType('WaitingState', { description: 'The container status a failing start shows (state.waiting)' })
+export class WaitingStateDto {
+  @ApiProperty({ example: 'ErrImagePull' }) @Field() reason: string;
+  @ApiProperty() @Field() message: string;
+}
+
+@ObjectType('PullBackOff', { description: 'How the kubelet retries: 10 s doubling to 300 s, per pod and image' })
+export class BackOffDto {
+  @ApiProperty({ example: 'ImagePullBackOff' }) @Field() reason: string;
+  @ApiProperty() @Field() message: string;
+  @ApiProperty({ type: [Number], example: [10, 20, 40, 80, 160, 300] }) @Field(() => [Int]) delaysSeconds: number[];
+}
+
+@ObjectType('PullDecision', { description: 'What the kubelet does when it starts the container, and why' })
+export class PullDecisionDto {
+  @ApiProperty({ example: 'nginx:1.25' }) @Field() image: string;
+  @ApiProperty({ enum: ['Always', 'IfNotPresent', 'Never'] }) @Field(() => PullPolicyEnum) imagePullPolicy: string;
+  @ApiProperty({ enum: POLICY_SOURCES }) @Field(() => PolicySourceEnum) policySource: string;
+  @ApiProperty({ enum: ACTIONS }) @Field(() => PullActionEnum) action: string;
+  @ApiProperty({ enum: REASONS, description: 'For Fail: the kubelet\'s error name' }) @Field() reason: string;
+  @ApiProperty({ description: 'For Fail: the kubelet\'s event text' }) @Field() message: string;
+  @ApiProperty({ type: String, nullable: true, description: 'What the runtime pulls (by digest when the registry resolved the tag)' })
+  @Field(() => String, { nullable: true })
+  pullReference: string | null;
+  @ApiProperty({ type: String, nullable: true }) @Field(() => String, { nullable: true }) resolvedDigest: string | null;
+  @ApiProperty({ type: String, nullable: true }) @Field(() => String, { nullable: true }) localDigest: string | null;
+  @ApiProperty({ type: CredentialVerificationDto }) @Field(() => CredentialVerificationDto) credentialVerification: CredentialVerificationDto;
+  @ApiProperty({ type: RegistryReportDto }) @Field(() => RegistryReportDto) registry: RegistryReportDto;
+  @ApiProperty({ type: KubeletEventDto, nullable: true, description: 'The decisive event' }) @Field(() => KubeletEventDto, { nullable: true }) event: KubeletEventDto | null;
+  @ApiProperty({ type: [KubeletEventDto], description: 'Every event of this start, in order' }) @Field(() => [KubeletEventDto]) events: KubeletEventDto[];
+  @ApiProperty({ type: WaitingStateDto, nullable: true }) @Field(() => WaitingStateDto, { nullable: true }) waiting: WaitingStateDto | null;
+  @ApiProperty({ type: BackOffDto, nullable: true }) @Field(() => BackOffDto, { nullable: true }) backOff: BackOffDto | null;
+  @ApiProperty({ type: [PluginReportDto], description: 'The rule plugins\' verdicts, in run order' }) @Field(() => [PluginReportModel]) plugins: PluginReportDto[];
+  @ApiProperty({ type: [String] }) @Field(() => [String]) warnings: string[];
+}
+
+@ObjectType('PullDecisionResult', { description: 'One decision of a batch: ok with decision, or not ok with error' })
+export class PullDecisionResultDto {
+  @ApiProperty() @Field() ok: boolean;
+  @ApiPropertyOptional({ type: PullDecisionDto }) @Field(() => PullDecisionDto, { nullable: true }) decision?: PullDecisionDto | null;
+  @ApiPropertyOptional({ type: ErrorBodyDto }) @Field(() => RegistryErrorDto, { nullable: true }) error?: ErrorBodyDto | null;
+}
+
+export class PullDecisionsBatchResponseDto {
+  @ApiProperty({ type: [PullDecisionResultDto] }) results: PullDecisionResultDto[];
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Decisions for every container of some manifests
+// ---------------------------------------------------------------------------------------------------
+
+const MANIFEST_SCHEMA = {
+  oneOf: [{ type: 'string', description: 'YAML or JSON text' }, { type: 'object', additionalProperties: true }, { type: 'array', items: { type: 'object', additionalProperties: true } }],
+};
+
+@ArgsType()
+export class ManifestDecisionsArgs {
+  @ApiProperty({ ...MANIFEST_SCHEMA, description: 'YAML or JSON text, an object or a list (Deployments, Pods, CronJobs, Lists …)' } as never)
+  @Field({ description: 'YAML or JSON text' })
+  @IsString({ message: 'manifests must be a string' })
+  manifests: string;
+  @ApiPropertyOptional({ ...MANIFEST_SCHEMA, description: 'The objects before this update (models kubectl apply)' } as never)
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @IsString()
+  previous?: string;
+  @ApiPropertyOptional({ default: false }) @Field(() => Boolean, { nullable: true }) @IsOptional() @IsBoolean() alwaysPullImages?: boolean;
+  @ApiPropertyOptional({ enum: ['apply', 'replace'], default: 'apply' }) @Field(() => String, { nullable: true }) @IsOptional() @IsIn(['apply', 'replace']) update?: 'apply' | 'replace';
+  @ApiPropertyOptional({ default: 'default', description: 'Namespace of objects that name none' }) @Field(() => String, { nullable: true }) @IsOptional() @IsString() namespace?: string;
+  @ApiPropertyOptional({ type: NodeInputDto }) @Field(() => NodeInputDto, { nullable: true }) @IsOptional() @ValidateNested() @Type(() => NodeInputDto) node?: NodeInputDto;
+  @ApiPropertyOptional({ type: SimulatedRegistryInputDto })
+  @Field(() => SimulatedRegistryInputDto, { nullable: true })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => SimulatedRegistryInputDto)
+  registry?: SimulatedRegistryInputDto;
+  @ApiPropertyOptional({ default: false }) @Field(() => Boolean, { nullable: true }) @IsOptional() @IsBoolean() detectDrift?: boolean;
+  @ApiPropertyOptional({ type: [SecretInputDto], description: 'Details of the Secrets the pods name in imagePullSecrets (matched by namespace and name)' })
+  @Field(() => [SecretInputDto], { nullable: true })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(LIMITS.pullSecrets)
+  @ValidateNested({ each: true })
+  @Type(() => SecretInputDto)
+  secrets?: SecretInputDto[];
+  @ApiPropertyOptional({ type: [ServiceAccountInputDto], description: 'Details of the service accounts the pods run as' })
+  @Field(() => [ServiceAccountInputDto], { nullable: true })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(LIMITS.pullSecrets)
+  @ValidateNested({ each: true })
+  @Type(() => ServiceAccountInputDto)
+  serviceAccounts?: ServiceAccountInputDto[];
+}
+
+@ObjectType('ContainerPullDecision', { description: 'The decision for one container of the manifests' })
+export class ContainerDecisionDto {
+  @ApiProperty({ example: 'Deployment' }) @Field() kind: string;
+  @ApiProperty({ example: 'prod' }) @Field() namespace: string;
+  @ApiProperty({ type: String, nullable: true }) @Field(() => String, { nullable: true }) name: string | null;
+  @ApiProperty({ type: String, nullable: true }) @Field(() => String, { nullable: true }) container: string | null;
+  @ApiProperty({ enum: ['initContainers', 'containers', 'ephemeralContainers'] }) @Field() containerType: string;
+  @ApiProperty({ example: 'spec.template.spec.containers[0]' }) @Field() path: string;
+  @ApiProperty() @Field(() => Int) document: number;
+  @ApiProperty({ type: Number, nullable: true }) @Field(() => Int, { nullable: true }) item: number | null;
+  @ApiProperty({ type: PullDecisionDto, nullable: true }) @Field(() => PullDecisionDto, { nullable: true }) decision: PullDecisionDto | null;
+  @ApiProperty({ type: ErrorBodyDto, nullable: true }) @Field(() => RegistryErrorDto, { nullable: true }) error: ErrorBodyDto | null;
+}
+
+@ObjectType('ManifestPullDecisions')
+export class ManifestDecisionsDto {
+  @ApiProperty({ type: [ContainerDecisionDto] }) @Field(() => [ContainerDecisionDto]) results: ContainerDecisionDto[];
+  @ApiProperty({ type: [String] }) @Field(() => [String]) warnings: string[];
+  @ApiProperty({ type: [String] }) @Field(() => [String]) errors: string[];
+}

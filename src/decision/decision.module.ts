@@ -1,0 +1,18 @@
+import { type DynamicModule, type InjectionToken, Module, type ModuleMetadata } from '@nestjs/common';
+import { DecisionController } from './decision.controller.js';
+import { DecisionResolver } from './decision.resolver.js';
+import { DecisionService } from './decision.service.js';
+import { DIGEST_LOOKUP } from './digest-lookup.port.js';
+
+/**
+ * Kubelet pull decisions: `POST /v1/pull-decisions` (and `/batch`), GraphQL `pullDecision` and
+ * `pullDecisions`. Imported as is, decisions never contact a registry (they say so); bind the registry
+ * with `DecisionModule.withDigestLookup([RegistryModule], DigestService)`.
+ */
+@Module({ controllers: [DecisionController], providers: [DecisionService, DecisionResolver], exports: [DecisionService] })
+export class DecisionModule {
+  /** Binds the DigestLookup port to a provider (the registry module's DigestService has its shape). */
+  static withDigestLookup(imports: NonNullable<ModuleMetadata['imports']>, lookup: InjectionToken): DynamicModule {
+    return { module: DecisionModule, imports, providers: [{ provide: DIGEST_LOOKUP, useExisting: lookup }] };
+  }
+}

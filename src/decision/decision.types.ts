@@ -1,0 +1,245 @@
+/**
+ * Input and output of the kubelet pull decision (`POST /v1/pull-decisions`, GraphQL `pullDecision`).
+ * Plain data only; see decide.ts for the rules.
+ */
+import type { PluginReport } from '../plugin-host/plugin-runner.js';
+import type { PullPolicy } from '../reference/parsed-reference.js';
+
+export type { PluginReport, PullPolicy };
+
+/** How the image reached the node (the kubelet's records, KEP-2535). */
+export type PulledBy = 'preloaded' | 'kubelet' | 'pullIntent';
+export const PULLED_BY: readonly PulledBy[] = ['preloaded', 'kubelet', 'pullIntent'];
+
+/** The kubelet setting `imagePullCredentialsVerificationPolicy`. */
+export type VerificationPolicy = 'NeverVerify' | 'NeverVerifyPreloadedImages' | 'NeverVerifyAllowlistedImages' | 'AlwaysVerify';
+export const VERIFICATION_POLICIES: readonly VerificationPolicy[] = [
+  'NeverVerify',
+  'NeverVerifyPreloadedImages',
+  'NeverVerifyAllowlistedImages',
+  'AlwaysVerify',
+];
+export const DEFAULT_VERIFICATION_POLICY: VerificationPolicy = 'NeverVerifyPreloadedImages';
+
+/** A Kubernetes Secret of type dockerconfigjson, identified as the kubelet identifies it. */
+export interface SecretInput {
+  /** Defaults to the pod's namespace. */
+  namespace?: string;
+  name: string;
+  uid?: string;
+  /** Credential identity: lower-case hex sha256 of the `.dockerconfigjson` bytes (a `sha256:` prefix is accepted). */
+  hash?: string;
+  /** The `.dockerconfigjson` content (JSON, or base64 as in `Secret.data`); hashed with sha256 when `hash` is absent. */
+  dockerconfigjson?: string;
+}
+
+export interface ServiceAccountInput {
+  namespace?: string;
+  name: string;
+  uid?: string;
+}
+
+/** One credential the kubelet recorded for a pull: exactly one of anonymous, secret, serviceAccount. */
+export interface PulledWithInput {
+  /** Pulled anonymously or with node credentials: every pod on the node may use the image. */
+  anonymous?: boolean;
+  secret?: SecretInput;
+  serviceAccount?: ServiceAccountInput;
+  /** The repository the pull was for (any spelling, normalised); default: every repository of the image's references. */
+  repository?: string;
+}
+
+export interface NodeImageInput {
+  /** The image's names on the node, e.g. `nginx:1.25`, `nginx@sha256:…` (normalised as the runtime does). */
+  references: string[];
+  /** The image's repository digest (the index digest for multi-architecture images). */
+  digest?: string;
+  /** Default: `kubelet` when `pulledWith` is given, otherwise `preloaded`. */
+  pulledBy?: PulledBy;
+  /** The kubelet's pulled record: which credentials pulled it (kubelet-pulled images only). */
+  pulledWith?: PulledWithInput[];
+}
+
+export interface CredentialVerificationInput {
+  /** Feature gate KubeletEnsureSecretPulledImages (alpha, off in 1.33–1.34; beta, on from 1.35). Default true when this object is given. */
+  enabled?: boolean;
+  /** Default `NeverVerifyPreloadedImages`. */
+  policy?: string;
+  /** `preloadedImagesVerificationAllowlist`: normalised names without tag or digest, or prefixes ending in `/*`. */
+  allowlist?: string[];
+}
+
+export interface NodeInput {
+  images?: NodeImageInput[];
+  /** `os/architecture[/variant]`, e.g. `linux/arm64`. */
+  platform?: string;
+  credentialVerification?: CredentialVerificationInput;
+  /** Simulates the runtime failing to inspect images (ImageInspectError). */
+  inspectError?: string;
+}
+
+export interface PodInput {
+  namespace?: string;
+  name?: string;
+  imagePullSecrets?: SecretInput[];
+  serviceAccount?: ServiceAccountInput;
+}
+
+/** A caller's simulation of the registry (what-if queries); the registry is then not contacted. */
+export interface SimulatedRegistryInput {
+  /** Default true. False: unreachable (network error, 5xx, timeout). */
+  available?: boolean;
+  /** Default true. False: the manifest is unknown (404). */
+  exists?: boolean;
+  /** Default true. False: the pod's credentials are refused (401/403). */
+  authorized?: boolean;
+  /** The digest the reference resolves to now. */
+  digest?: string;
+  /** Platforms the image offers; with `node.platform` set, a missing one fails the pull. */
+  platforms?: string[];
+}
+
+export interface PullDecisionInput {
+  image: string;
+  imagePullPolicy?: string | null;
+  alwaysPullImages?: boolean;
+  node?: NodeInput;
+  pod?: PodInput;
+  registry?: SimulatedRegistryInput;
+  /** Also ask the registry for images used from the node with a mutable tag, to warn about drift. */
+  detectDrift?: boolean;
+  /** Free-form context for plugins (namespace, labels, …). */
+  context?: Record<string, unknown>;
+}
+
+export type PullAction = 'UseLocal' | 'Pull' | 'Fail';
+export type PolicySource = 'given' | 'defaulted' | 'alwaysPullImages' | 'plugin';
+
+/**
+ * Why the action was chosen. For `Fail` it is the kubelet's own error name.
+ * - UseLocal: `ImagePresent` (IfNotPresent/Never, image on the node), `DigestPresent` (Always: the registry's
+ *   digest is already on the node, nothing is downloaded).
+ * - Pull: `ImageNotPresent`, `PullPolicyAlways`, `TagMoved` (Always: the node has the tag with other content),
+ *   `CredentialsNotVerified` (the image is present but the pod must prove access).
+ * - Fail: `InvalidImageName`, `ErrImageNeverPull`, `ErrImagePull`, `ImageInspectError` (the kubelet's), and
+ *   `DeniedByPolicy` (an organisation rule plugin denied the image; the pod would not be admitted).
+ */
+export type DecisionReason =
+  | 'ImagePresent'
+  | 'DigestPresent'
+  | 'ImageNotPresent'
+  | 'PullPolicyAlways'
+  | 'TagMoved'
+  | 'CredentialsNotVerified'
+  | 'InvalidImageName'
+  | 'ErrImageNeverPull'
+  | 'ErrImagePull'
+  | 'ImageInspectError'
+  | 'DeniedByPolicy';
+
+export interface KubeletEvent {
+  type: 'Normal' | 'Warning';
+  /** The event reason as `kubectl describe pod` shows it: Pulling, Pulled, Failed, BackOff, ErrImageNeverPull, InspectFailed. */
+  reason: string;
+  message: string;
+}
+
+export type VerificationOutcome = 'NotApplicable' | 'Skipped' | 'Verified' | 'MustPull';
+/**
+ * The rule that decided: NotApplicable → FeatureDisabled, PolicyAlways, ImageNotPresent, InvalidImage;
+ * Skipped → NeverVerify, Preloaded, Allowlisted; Verified → NodeAccessible, SameSecret, RotatedSecret,
+ * IdenticalCredentials, SameServiceAccount; MustPull → NoPulledRecord, PulledUnderOtherName,
+ * NoCredentialRecord, CredentialsDiffer.
+ */
+export type VerificationRule =
+  | 'FeatureDisabled'
+  | 'PolicyAlways'
+  | 'ImageNotPresent'
+  | 'InvalidImage'
+  | 'NeverVerify'
+  | 'Preloaded'
+  | 'Allowlisted'
+  | 'NodeAccessible'
+  | 'SameSecret'
+  | 'RotatedSecret'
+  | 'IdenticalCredentials'
+  | 'SameServiceAccount'
+  | 'NoPulledRecord'
+  | 'PulledUnderOtherName'
+  | 'NoCredentialRecord'
+  | 'CredentialsDiffer';
+
+export interface CredentialVerification {
+  enabled: boolean;
+  policy: VerificationPolicy | null;
+  /** True when the pod must prove access to use the image that is on the node. */
+  required: boolean;
+  outcome: VerificationOutcome;
+  rule: VerificationRule;
+  message: string;
+}
+
+export type RegistryStatus = 'ok' | 'notFound' | 'unauthorized' | 'unavailable' | 'platformMissing' | 'unknown';
+
+/** What the registry said (or the caller's simulation of it). The pure core's only view of the registry. */
+export interface RegistryAnswer {
+  source: 'simulated' | 'lookup';
+  status: RegistryStatus;
+  /** The digest the reference resolves to (for a tag: the index digest of a multi-architecture image). */
+  digest: string | null;
+  /** The platform-specific manifest digest, when the lookup chose one. */
+  platformDigest?: string | null;
+  /** The answer came from a cache while the registry failed (stale-if-error). */
+  stale?: boolean;
+  error?: { code: string; message: string } | null;
+}
+
+export interface RegistryReport {
+  consulted: boolean;
+  source: 'simulated' | 'lookup' | null;
+  /** The reference asked about. */
+  reference: string | null;
+  status: RegistryStatus | null;
+  digest: string | null;
+  stale: boolean;
+  error: { code: string; message: string } | null;
+}
+
+export interface PullDecision {
+  image: string;
+  imagePullPolicy: PullPolicy;
+  policySource: PolicySource;
+  action: PullAction;
+  reason: DecisionReason;
+  /** For Fail: the kubelet's event text; otherwise what happens, in the kubelet's words where it has them. */
+  message: string;
+  /** What the runtime is asked to pull (by digest when Always resolved the tag); null when nothing is pulled. */
+  pullReference: string | null;
+  resolvedDigest: string | null;
+  localDigest: string | null;
+  credentialVerification: CredentialVerification;
+  registry: RegistryReport;
+  /** The decisive kubelet event, and every event of this container start in order. */
+  event: KubeletEvent | null;
+  events: KubeletEvent[];
+  /** What `kubectl get pod` shows for a failing start (`state.waiting`). */
+  waiting: { reason: string; message: string } | null;
+  /** For retried failures: the kubelet retries with back-off (10 s doubling to 300 s, per pod and image). */
+  backOff: { reason: 'ImagePullBackOff'; message: string; delaysSeconds: number[] } | null;
+  /** The rule plugins' verdicts (operation `decision`), in run order. */
+  plugins: PluginReport[];
+  warnings: string[];
+}
+
+/** Where a decision needs the registry: the reference to resolve, and whether the answer changes the action. */
+export interface RegistryQuestion {
+  /** The normalised reference (`docker.io/library/nginx:1.25` or `…@sha256:…`). */
+  reference: string;
+  /** `resolve`: Always needs the current digest; `pull`: a pull must succeed; `drift`: only for a warning. */
+  purpose: 'resolve' | 'pull' | 'drift';
+  platform: string | null;
+  /** The pod's `.dockerconfigjson` contents, to ask with the pod's credentials. */
+  pullSecrets: string[];
+  /** Some pod secrets were given as hashes only, so the lookup cannot use them. */
+  secretsWithoutContent: number;
+}
