@@ -1,12 +1,14 @@
 /**
  * `npm run bench`: the speed targets of the issues, measured in one run so ratios compare like with like.
- * Sections: parser (in-process), http (REST vs a bare Fastify route), digests (real registry and Redis).
+ * Sections: parser (in-process), http (REST vs a bare Fastify route), digests (real registry and Redis),
+ * decisions (pull decisions, plugins), manifests (in-process defaulting).
  * Pass section names to run only some: `npm run bench -- parser http`.
  * The load generator shares the machine with the servers: absolute numbers are noisy, ratios are not.
  */
 import { join } from 'node:path';
 import { parseReference } from '../src/reference/parse.js';
 import { buildCorpus } from './corpus.js';
+import { benchDecisions, benchManifests } from './decisions.js';
 import { benchDigests } from './digests.js';
 import { DIST_ROOT, fmt, line, load, startServer } from './support.js';
 
@@ -72,6 +74,8 @@ const SECTIONS: Record<string, () => void | Promise<void>> = {
   parser: benchParser,
   http: benchHttp,
   digests: () => benchDigests(DURATION),
+  decisions: () => benchDecisions(DURATION),
+  manifests: benchManifests,
 };
 const wanted = process.argv.slice(2).filter((arg) => arg in SECTIONS);
 for (const name of wanted.length ? wanted : Object.keys(SECTIONS)) {
