@@ -115,10 +115,10 @@ describe('POST /v1/references/parse', () => {
 
   it.each([
     ['no body fields', {}, 'references is required'],
-    ['a string', { references: 'nginx' }, 'references must be an array of strings'],
+    ['a string', { references: 'nginx' }, 'references must be an array'],
     ['an empty list', { references: [] }, 'references must contain at least 1 item'],
-    ['a number in the list', { references: ['nginx', 5] }, 'each item of references must be a string'],
-    ['null', { references: null }, 'references is required'],
+    ['a number in the list', { references: ['nginx', 5] }, 'references[1] must be a string'],
+    ['null', { references: null }, 'references must be an array'],
     ['an unknown field', { references: ['a'], extra: true }, 'property extra should not exist'],
   ])('rejects %s with a message naming the field', async (_name, body, message) => {
     const response = await http.post('/v1/references/parse').send(body).expect(400);

@@ -23,8 +23,14 @@ export function formatSchemaErrors(errors: FastifySchemaValidationError[], dataV
         return `${field ? `${field}.` : ''}${String(params.missingProperty)} is required`;
       case 'additionalProperties':
         return `property ${String(params.additionalProperty)} should not exist`;
-      case 'type':
-        return `${field || dataVar} must be ${params.type === 'string' ? 'a string, given once' : `of type ${String(params.type)}`}`;
+      case 'type': {
+        const type = String(params.type);
+        if (!field && type === 'object') return `Request ${dataVar} must be a JSON object`;
+        const article = /^[aeiou]/.test(type) ? 'an' : 'a';
+        // A repeated query parameter arrives as an array where a string is expected.
+        const once = dataVar === 'querystring' && type === 'string' ? ', given once' : '';
+        return `${field || dataVar} must be ${article} ${type}${once}`;
+      }
       case 'minItems':
         return `${field} must contain at least ${String(params.limit)} item${params.limit === 1 ? '' : 's'}`;
       case 'maxItems':

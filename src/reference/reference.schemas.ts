@@ -36,6 +36,13 @@ export const parseQuerySchema = {
   properties: { reference: { type: 'string' } },
 } as const;
 
+export const parseManyBodySchema = {
+  type: 'object',
+  required: ['references'],
+  additionalProperties: false,
+  properties: { references: { type: 'array', minItems: 1, maxItems: 10_000, items: { type: 'string' } } },
+} as const;
+
 /** One answer of a batch: `ok` with `reference`, or not `ok` with `input` and `error`. */
 export const parseOutcomeSchema = {
   type: 'object',
