@@ -2,27 +2,18 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiError } from '../src/common/errors.js';
 import type { DigestService } from '../src/registry/digest.service.js';
 import { digestService } from './support/digest-service.js';
 import { startProxy, type TestProxy } from './support/proxy.js';
 import { RegistryPusher } from './support/registry-push.js';
 import { type RegistryServer, startRegistry } from './support/registry-server.js';
 import { startTokenServer, type TokenServer } from './support/token-server.js';
+import { apiErrorOf } from './support/api-error.js';
 
 const basic = (user: string, password: string): string => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 const dockerConfig = (entries: Record<string, Record<string, string>>): string => JSON.stringify({ auths: entries });
 const authField = (user: string, password: string): { auth: string } => ({ auth: Buffer.from(`${user}:${password}`).toString('base64') });
 
-async function failure(promise: Promise<unknown>): Promise<ApiError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof ApiError) return err;
-    throw err;
-  }
-  throw new Error('expected the lookup to fail');
-}
 
 const tmp = mkdtempSync(join(tmpdir(), 'ips-auth-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -67,7 +58,7 @@ describe('htpasswd Basic auth', () => {
   });
 
   it('refuses anonymous callers with RegistryUnauthorized', async () => {
-    const err = await failure(anonymous.resolve(`${registry.host}/private/app:v1`));
+    const err = await apiErrorOf(anonymous.resolve(`${registry.host}/private/app:v1`));
     expect(err.code).toBe('RegistryUnauthorized');
     expect(err.status).toBe(502);
   });
@@ -78,20 +69,20 @@ describe('htpasswd Basic auth', () => {
     const answer = await anonymous.resolve(`${registry.host}/private/app:v1`, { pullSecrets: [{ dockerconfigjson: wrong }, { dockerconfigjson: right }] });
     expect(answer.digest).toBe(pushed.digest);
     // The answer is cached under those credentials only: other callers are still asked to prove access.
-    const refused = await failure(anonymous.resolve(`${registry.host}/private/app:v1`, { pullSecrets: [{ dockerconfigjson: wrong }] }));
+    const refused = await apiErrorOf(anonymous.resolve(`${registry.host}/private/app:v1`, { pullSecrets: [{ dockerconfigjson: wrong }] }));
     expect(refused.code).toBe('RegistryUnauthorized');
     expect(refused.message).not.toContain('wrong-password-123');
-    expect((await failure(anonymous.resolve(`${registry.host}/private/app:v1`))).code).toBe('RegistryUnauthorized');
+    expect((await apiErrorOf(anonymous.resolve(`${registry.host}/private/app:v1`))).code).toBe('RegistryUnauthorized');
   });
 
   it('does not use a key whose port differs from the image\'s', async () => {
     const otherPort = dockerConfig({ '127.0.0.1:1': authField('alice', 'alice-secret-pw') });
-    const err = await failure(anonymous.resolve(`${registry.host}/private/app:v1`, { pullSecrets: [{ dockerconfigjson: otherPort }] }));
+    const err = await apiErrorOf(anonymous.resolve(`${registry.host}/private/app:v1`, { pullSecrets: [{ dockerconfigjson: otherPort }] }));
     expect(err.code).toBe('RegistryUnauthorized');
   });
 
   it('rejects a malformed pull secret without quoting it', async () => {
-    const err = await failure(anonymous.resolve(`${registry.host}/private/app:v1`, { pullSecrets: [{ dockerconfigjson: '{"auths": {"x": {"auth": "bm9jb2xvbg=="}}} s3cr3t' }] }));
+    const err = await apiErrorOf(anonymous.resolve(`${registry.host}/private/app:v1`, { pullSecrets: [{ dockerconfigjson: '{"auths": {"x": {"auth": "bm9jb2xvbg=="}}} s3cr3t' }] }));
     expect(err.code).toBe('InvalidRequest');
     expect(err.message).not.toContain('s3cr3t');
   });
@@ -140,7 +131,7 @@ describe('token auth', () => {
   });
 
   it('refuses anonymous callers when the token server does', async () => {
-    const err = await failure(service.resolve(`${registry.host}/secret/app:v1`));
+    const err = await apiErrorOf(service.resolve(`${registry.host}/secret/app:v1`));
     expect(err.code).toBe('RegistryUnauthorized');
   });
 
@@ -171,7 +162,7 @@ describe('token auth', () => {
     try {
       const creds = [{ dockerconfigjson: dockerConfig({ [registry.host]: authField('bob', 'bob-secret-pw') }) }];
       const before = tokens.requests.length;
-      const err = await failure(fresh.resolve(`${registry.host}/secret/app:v1`, { pullSecrets: creds }));
+      const err = await apiErrorOf(fresh.resolve(`${registry.host}/secret/app:v1`, { pullSecrets: creds }));
       expect(err.code).toBe('RegistryUnauthorized');
       expect(err.message).toContain('redirect');
       expect(tokens.requests.slice(before).map((r) => r.url.split('?')[0])).toEqual(['/token']);
@@ -196,7 +187,7 @@ describe('token auth', () => {
             : undefined;
         const fresh = digestService({ REGISTRY_PLAIN_HTTP: proxy.host });
         try {
-          const err = await failure(fresh.resolve(`${proxy.host}/secret/app:v1`));
+          const err = await apiErrorOf(fresh.resolve(`${proxy.host}/secret/app:v1`));
           expect(err.code).toBe('RegistryNotAllowed');
           expect(err.status).toBe(403);
         } finally {

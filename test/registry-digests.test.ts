@@ -2,13 +2,13 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiError } from '../src/common/errors.js';
 import type { DigestService } from '../src/registry/digest.service.js';
 import { digestService } from './support/digest-service.js';
 import { sleep } from './support/net.js';
 import { startProxy, type TestProxy } from './support/proxy.js';
 import { DOCKER_LIST, OCI_INDEX, OCI_MANIFEST, RegistryPusher } from './support/registry-push.js';
 import { type RegistryServer, startRegistry } from './support/registry-server.js';
+import { apiErrorOf } from './support/api-error.js';
 
 let registry: RegistryServer;
 let push: RegistryPusher;
@@ -24,15 +24,6 @@ afterAll(async () => {
   await registry?.dispose();
 });
 
-async function failure(promise: Promise<unknown>): Promise<ApiError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof ApiError) return err;
-    throw err;
-  }
-  throw new Error('expected the lookup to fail');
-}
 
 describe('digest lookup against a real registry', () => {
   it('answers the digest the registry reports for a single-platform image', async () => {
@@ -97,10 +88,10 @@ describe('digest lookup against a real registry', () => {
     expect(amd64.platform?.digest).toBe(children[0].descriptor.digest);
     const arm = await service.resolve(`${registry.host}/team/multi:v1`, { platform: 'linux/arm/v7' });
     expect(arm.platform?.digest).toBe(children[2].descriptor.digest);
-    const missing = await failure(service.resolve(`${registry.host}/team/multi:v1`, { platform: 'linux/s390x' }));
+    const missing = await apiErrorOf(service.resolve(`${registry.host}/team/multi:v1`, { platform: 'linux/s390x' }));
     expect(missing.code).toBe('ManifestUnknown');
     expect(missing.message).toContain('linux/s390x');
-    const unknown = await failure(service.resolve(`${registry.host}/team/multi:v1`, { platform: 'unknown/unknown' }));
+    const unknown = await apiErrorOf(service.resolve(`${registry.host}/team/multi:v1`, { platform: 'unknown/unknown' }));
     expect(unknown.code).toBe('ManifestUnknown');
   });
 
@@ -113,7 +104,7 @@ describe('digest lookup against a real registry', () => {
     const single = await push.pushImage('team/single', 'v1', { os: 'linux', architecture: 'arm64' });
     const ok = await service.resolve(`${registry.host}/team/single:v1`, { platform: 'linux/arm64/v8' });
     expect(ok.platform).toEqual({ platform: 'linux/arm64', digest: single.digest, mediaType: OCI_MANIFEST });
-    const wrong = await failure(service.resolve(`${registry.host}/team/single:v1`, { platform: 'linux/amd64' }));
+    const wrong = await apiErrorOf(service.resolve(`${registry.host}/team/single:v1`, { platform: 'linux/amd64' }));
     expect(wrong.code).toBe('ManifestUnknown');
   });
 
@@ -121,7 +112,7 @@ describe('digest lookup against a real registry', () => {
     const pushed = await push.pushImage('team/bydigest', 'v1');
     const answer = await service.resolve(`${registry.host}/team/bydigest@${pushed.digest}`);
     expect(answer).toMatchObject({ digest: pushed.digest, reference: `${registry.host}/team/bydigest@${pushed.digest}` });
-    const absent = await failure(service.resolve(`${registry.host}/team/bydigest@sha256:${'0'.repeat(64)}`));
+    const absent = await apiErrorOf(service.resolve(`${registry.host}/team/bydigest@sha256:${'0'.repeat(64)}`));
     expect(absent.code).toBe('ManifestUnknown');
   });
 
@@ -138,14 +129,14 @@ describe('digest lookup against a real registry', () => {
   });
 
   it('answers ManifestUnknown for an unknown tag and caches that briefly', async () => {
-    const err = await failure(service.resolve(`${registry.host}/team/none:v1`));
+    const err = await apiErrorOf(service.resolve(`${registry.host}/team/none:v1`));
     expect(err.code).toBe('ManifestUnknown');
     expect(err.status).toBe(404);
   });
 
   it('rejects invalid references and platforms before any request', async () => {
-    expect((await failure(service.resolve('Nginx'))).code).toBe('InvalidReference');
-    expect((await failure(service.resolve('nginx', { platform: 'linux' }))).code).toBe('InvalidRequest');
+    expect((await apiErrorOf(service.resolve('Nginx'))).code).toBe('InvalidReference');
+    expect((await apiErrorOf(service.resolve('nginx', { platform: 'linux' }))).code).toBe('InvalidRequest');
   });
 });
 

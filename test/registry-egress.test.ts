@@ -1,20 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiError } from '../src/common/errors.js';
 import type { DigestService } from '../src/registry/digest.service.js';
 import type { Resolver } from '../src/registry/egress-connector.js';
 import { digestService } from './support/digest-service.js';
 import { RegistryPusher } from './support/registry-push.js';
 import { type RegistryServer, startRegistry } from './support/registry-server.js';
+import { apiErrorOf } from './support/api-error.js';
 
-async function failure(promise: Promise<unknown>): Promise<ApiError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof ApiError) return err;
-    throw err;
-  }
-  throw new Error('expected the lookup to fail');
-}
 
 let registry: RegistryServer;
 let pushed: { digest: string };
@@ -63,7 +54,7 @@ describe('references naming internal addresses are refused unless allowed', () =
   for (const [label, image] of refused) {
     it(`refuses ${label}`, async () => {
       const before = lookups.length;
-      const err = await failure(service.resolve(image()));
+      const err = await apiErrorOf(service.resolve(image()));
       expect(err.code).toBe('RegistryNotAllowed');
       expect(err.status).toBe(403);
       expect(lookups.length).toBe(before); // refused before any resolution or connection
@@ -78,7 +69,7 @@ describe('references naming internal addresses are refused unless allowed', () =
     ];
     dns['metadata6.example'] = [{ address: 'fd00:ec2::254', family: 6 }];
     for (const host of ['evil.example', 'mixed.example', 'metadata6.example']) {
-      const err = await failure(service.resolve(`${host}/guard/app:v1`));
+      const err = await apiErrorOf(service.resolve(`${host}/guard/app:v1`));
       expect(err.code).toBe('RegistryNotAllowed');
       expect(err.message).toContain('resolves to');
     }
@@ -111,7 +102,7 @@ describe('an allowed name connects to the address it was checked at', () => {
     // Allowed past the guard but not plain-http: https is tried and fails (the registry speaks http).
     const service = digestService({ REGISTRY_ALLOW_HOSTS: 'registry.internal.test', REGISTRY_TIMEOUT_MS: '1000' }, { resolver });
     try {
-      const err = await failure(service.resolve(`registry.internal.test:${registry.port}/guard/app:v1`));
+      const err = await apiErrorOf(service.resolve(`registry.internal.test:${registry.port}/guard/app:v1`));
       expect(['RegistryUnavailable', 'RegistryTimeout']).toContain(err.code);
     } finally {
       await service.close();

@@ -1,21 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiError } from '../src/common/errors.js';
 import type { DigestService } from '../src/registry/digest.service.js';
 import { digestService } from './support/digest-service.js';
 import { sleep } from './support/net.js';
 import { startProxy, type TestProxy } from './support/proxy.js';
 import { RegistryPusher } from './support/registry-push.js';
 import { type RegistryServer, startRegistry } from './support/registry-server.js';
+import { apiErrorOf } from './support/api-error.js';
 
-async function failure(promise: Promise<unknown>): Promise<ApiError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof ApiError) return err;
-    throw err;
-  }
-  throw new Error('expected the lookup to fail');
-}
 
 let registry: RegistryServer;
 let push: RegistryPusher;
@@ -84,15 +75,15 @@ describe('the registry stopped mid-test', () => {
       expect(staleA).toMatchObject({ digest: a.digest, stale: true, source: 'cache' });
       expect(Date.parse(staleA.expiresAt)).toBeLessThan(Date.now());
       const started = Date.now();
-      const err = await failure(service.resolve(`${registry.host}/outage/uncached:v1`));
+      const err = await apiErrorOf(service.resolve(`${registry.host}/outage/uncached:v1`));
       expect(Date.now() - started).toBeLessThan(1_000);
       expect(err.code).toBe('RegistryUnavailable');
       expect(err.status).toBe(503);
       // Many more failures open the circuit: the registry is not asked, answers stay fast and stale.
-      for (let i = 0; i < 6; i++) await failure(service.resolve(`${registry.host}/outage/uncached:v1`));
+      for (let i = 0; i < 6; i++) await apiErrorOf(service.resolve(`${registry.host}/outage/uncached:v1`));
       const t0 = Date.now();
       expect(await service.resolve(`${registry.host}/outage/b:v1`)).toMatchObject({ digest: b.digest, stale: true });
-      const open = await failure(service.resolve(`${registry.host}/outage/uncached:v1`));
+      const open = await apiErrorOf(service.resolve(`${registry.host}/outage/uncached:v1`));
       expect(open.message).toContain('not asked again');
       expect(Date.now() - t0).toBeLessThan(100);
     } finally {
@@ -118,10 +109,10 @@ describe('rate limits, server errors and timeouts', () => {
     proxy.options.intercept = () => ({ status: 429, headers: { 'retry-after': '7' } });
     try {
       const before = proxy.requests.length;
-      const err = await failure(service.resolve(`${proxy.host}/limits/app:v1`));
+      const err = await apiErrorOf(service.resolve(`${proxy.host}/limits/app:v1`));
       expect(err).toMatchObject({ code: 'RegistryRateLimited', retryAfterSeconds: 7 });
       expect(err.status).toBe(503);
-      const again = await failure(service.resolve(`${proxy.host}/limits/other:v1`));
+      const again = await apiErrorOf(service.resolve(`${proxy.host}/limits/other:v1`));
       expect(again.code).toBe('RegistryRateLimited');
       // One request only: the pause keeps us from hammering a registry that asked us to wait.
       expect(proxy.requests.length - before).toBe(1);
@@ -134,7 +125,7 @@ describe('rate limits, server errors and timeouts', () => {
     const other = await startProxy(registry.port, { intercept: () => ({ status: 503 }) });
     const fresh = digestService({ REGISTRY_PLAIN_HTTP: other.host, REGISTRY_TIMEOUT_MS: '2000' });
     try {
-      const err = await failure(fresh.resolve(`${other.host}/limits/app:v1`));
+      const err = await apiErrorOf(fresh.resolve(`${other.host}/limits/app:v1`));
       expect(err.code).toBe('RegistryUnavailable');
       expect(other.requests).toHaveLength(3);
     } finally {
@@ -148,7 +139,7 @@ describe('rate limits, server errors and timeouts', () => {
     const fresh = digestService({ REGISTRY_PLAIN_HTTP: slow.host, REGISTRY_TIMEOUT_MS: '300' });
     try {
       const started = Date.now();
-      const err = await failure(fresh.resolve(`${slow.host}/limits/app:v1`));
+      const err = await apiErrorOf(fresh.resolve(`${slow.host}/limits/app:v1`));
       expect(err.code).toBe('RegistryTimeout');
       expect(err.status).toBe(504);
       expect(Date.now() - started).toBeLessThan(1_000);

@@ -7,6 +7,7 @@ import { EgressPolicy } from './egress-guard.js';
 import { MemoryDigestCache } from './memory-digest-cache.js';
 import type { ManifestDescriptor, RegistryClient, RepositoryTarget } from './registry-client.js';
 import { plainHttpSet } from './registry-endpoint.js';
+import { apiErrorOf } from '../../test/support/api-error.js';
 
 const D1 = `sha256:${'1'.repeat(64)}`;
 const D2 = `sha256:${'2'.repeat(64)}`;
@@ -56,15 +57,6 @@ function setup(options: { cache?: MemoryDigestCache; keyring?: Keyring } = {}) {
   return { clock, registry, cache, service };
 }
 
-async function failure(promise: Promise<unknown>): Promise<ApiError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof ApiError) return err;
-    throw err;
-  }
-  throw new Error('expected a failure');
-}
 
 describe('DigestService', () => {
   it('answers from the registry, then from the cache until the TTL passes', async () => {
@@ -86,7 +78,7 @@ describe('DigestService', () => {
     clock.advance(60_000 + 299_999);
     expect(await service.resolve('reg.example/app:v1')).toMatchObject({ digest: D1, stale: true, source: 'cache' });
     clock.advance(1);
-    expect((await failure(service.resolve('reg.example/app:v1'))).code).toBe('RegistryUnavailable');
+    expect((await apiErrorOf(service.resolve('reg.example/app:v1'))).code).toBe('RegistryUnavailable');
   });
 
   it.each([ErrorCode.RegistryRateLimited, ErrorCode.RegistryTimeout])('%s is answered stale too', async (code) => {
@@ -100,16 +92,16 @@ describe('DigestService', () => {
   it('caches definite negative answers briefly and never transient ones', async () => {
     const { clock, registry, service } = setup();
     registry.answer = new ApiError(ErrorCode.ManifestUnknown, 'not found');
-    await failure(service.resolve('reg.example/app:gone'));
-    await failure(service.resolve('reg.example/app:gone'));
+    await apiErrorOf(service.resolve('reg.example/app:gone'));
+    await apiErrorOf(service.resolve('reg.example/app:gone'));
     expect(registry.calls).toHaveLength(1);
     clock.advance(10_000);
     registry.answer = { digest: D1, mediaType: OCI };
     expect((await service.resolve('reg.example/app:gone')).digest).toBe(D1);
 
     registry.answer = new ApiError(ErrorCode.RegistryUnavailable, 'down');
-    await failure(service.resolve('reg.example/app:flaky'));
-    await failure(service.resolve('reg.example/app:flaky'));
+    await apiErrorOf(service.resolve('reg.example/app:flaky'));
+    await apiErrorOf(service.resolve('reg.example/app:flaky'));
     expect(registry.calls.filter((c) => c.reference === 'flaky')).toHaveLength(2);
   });
 
@@ -118,10 +110,10 @@ describe('DigestService', () => {
     await service.resolve('reg.example/app:v1');
     clock.advance(61_000);
     registry.answer = new ApiError(ErrorCode.ManifestUnknown, 'gone');
-    expect((await failure(service.resolve('reg.example/app:v1'))).code).toBe('ManifestUnknown');
+    expect((await apiErrorOf(service.resolve('reg.example/app:v1'))).code).toBe('ManifestUnknown');
     registry.answer = new ApiError(ErrorCode.RegistryUnavailable, 'down');
     clock.advance(11_000);
-    expect((await failure(service.resolve('reg.example/app:v1'))).code).toBe('RegistryUnavailable');
+    expect((await apiErrorOf(service.resolve('reg.example/app:v1'))).code).toBe('RegistryUnavailable');
   });
 
   it('scopes cache entries by credential identity', async () => {
@@ -174,7 +166,7 @@ describe('DigestService', () => {
     clock.advance(120_000);
     await service.resolve('reg.example/app:v1', { platform: 'linux/arm64' });
     expect(registry.manifestFetches).toBe(1);
-    expect((await failure(service.resolve('reg.example/app:v1', { platform: 'linux/amd64' }))).code).toBe('ManifestUnknown');
+    expect((await apiErrorOf(service.resolve('reg.example/app:v1', { platform: 'linux/amd64' }))).code).toBe('ManifestUnknown');
   });
 
   it('resolveMany answers in input order with per-image errors', async () => {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { ApiError } from '../common/errors.js';
 import { parseDockerConfig } from './credentials.js';
 import { RegistryAuth } from './registry-auth.js';
 import { endpointFor, plainHttpSet } from './registry-endpoint.js';
 import type { HttpRequest, HttpResponse, RegistryHttp } from './registry-http.js';
+import { apiErrorOf } from '../../test/support/api-error.js';
 
 /** Records token requests and answers them from a script (no network). */
 function fakeHttp(answer: (req: HttpRequest) => Partial<HttpResponse>) {
@@ -23,15 +23,6 @@ const https = endpointFor('reg.example', plainHttpSet([]));
 const plain = endpointFor('127.0.0.1:5000', plainHttpSet(['127.0.0.1:5000']));
 const ctx = (endpoint = https, c = credential) => ({ endpoint, scope: 'repository:team/app:pull', credential: c, deadline: Date.now() + 1_000 });
 
-async function failure(promise: Promise<unknown>): Promise<ApiError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof ApiError) return err;
-    throw err;
-  }
-  throw new Error('expected a failure');
-}
 
 describe('RegistryAuth', () => {
   it('answers a Bearer challenge with a token fetched with Basic credentials, then sends it up front', async () => {
@@ -49,20 +40,20 @@ describe('RegistryAuth', () => {
   it('requires an https realm unless the registry is plain http', async () => {
     const { http, sent } = fakeHttp(() => token('t'));
     const auth = new RegistryAuth(http);
-    const err = await failure(auth.answerChallenge('Bearer realm="http://auth.example/token"', ctx(), undefined));
+    const err = await apiErrorOf(auth.answerChallenge('Bearer realm="http://auth.example/token"', ctx(), undefined));
     expect(err.code).toBe('RegistryNotAllowed');
     expect(sent).toHaveLength(0);
     expect(await auth.answerChallenge('Bearer realm="http://127.0.0.1:6000/token"', ctx(plain), undefined)).toBe('Bearer t');
-    expect((await failure(auth.answerChallenge('Bearer realm="file:///etc/passwd"', ctx(plain), undefined))).code).toBe('RegistryNotAllowed');
+    expect((await apiErrorOf(auth.answerChallenge('Bearer realm="file:///etc/passwd"', ctx(plain), undefined))).code).toBe('RegistryNotAllowed');
   });
 
   it('does not follow token endpoint redirects and maps refusals', async () => {
     const redirect = new RegistryAuth(fakeHttp(() => ({ status: 302, headers: { location: 'https://elsewhere/' } })).http);
-    expect((await failure(redirect.answerChallenge('Bearer realm="https://a/t"', ctx(), undefined))).message).toContain('redirect');
+    expect((await apiErrorOf(redirect.answerChallenge('Bearer realm="https://a/t"', ctx(), undefined))).message).toContain('redirect');
     const refused = new RegistryAuth(fakeHttp(() => ({ status: 401 })).http);
-    expect((await failure(refused.answerChallenge('Bearer realm="https://a/t"', ctx(), undefined))).code).toBe('RegistryUnauthorized');
+    expect((await apiErrorOf(refused.answerChallenge('Bearer realm="https://a/t"', ctx(), undefined))).code).toBe('RegistryUnauthorized');
     const broken = new RegistryAuth(fakeHttp(() => ({ body: Buffer.from('{}') })).http);
-    expect((await failure(broken.answerChallenge('Bearer realm="https://a/t"', ctx(), undefined))).code).toBe('RegistryUnavailable');
+    expect((await apiErrorOf(broken.answerChallenge('Bearer realm="https://a/t"', ctx(), undefined))).code).toBe('RegistryUnavailable');
   });
 
   it('gets a new token when the registry rejects the cached one', async () => {
