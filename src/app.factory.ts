@@ -9,10 +9,14 @@ import { RequestValidationPipe } from './common/validation.js';
 import type { AppConfig } from './config/config.js';
 import { mountApiDocs } from './docs/docs.js';
 import { instrumentHttp } from './metrics/http-metrics.js';
+import { installAccessControl } from './auth/access-control.js';
+import { loadTlsPair, watchTlsPair } from './common/tls.js';
 
 /** Builds the whole service, initialised but not listening (tests use it with `inject`). */
 export async function createApp(config: AppConfig, logger: Logger = createLogger(config)): Promise<NestFastifyApplication> {
+  const tls = loadTlsPair(config); // TLS_CERT_FILE + TLS_KEY_FILE: HTTPS, reloaded when the files change
   const adapter = new FastifyAdapter({
+    ...(tls === null ? {} : { https: tls }),
     bodyLimit: config.bodyLimitBytes,
     return503OnClosing: true,
     // Strict: no type coercion and no silent dropping of unknown properties in any Fastify schema.
@@ -23,15 +27,34 @@ export async function createApp(config: AppConfig, logger: Logger = createLogger
   // JSON only (routes that take YAML register their own parser): anything else is a clear 415.
   fastify.removeContentTypeParser(['text/plain']);
   instrumentHttp(fastify);
+  // Graceful shutdown: once closing, answers end their connection, so a keep-alive client whose request was in
+  // flight does not hold the server open (idle connections are closed by Fastify itself).
+  let closing = false;
+  fastify.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
+  fastify.addHook('onSend', (_request, reply, payload, done) => {
+    if (closing) reply.header('connection', 'close');
+    done(null, payload);
+  });
+  const auth = installAccessControl(fastify, config, logger); // API keys (401) and rate limits (429), before the body is read
+  if (tls !== null) {
+    const stop = watchTlsPair(fastify.server as unknown as Parameters<typeof watchTlsPair>[0], config, logger);
+    fastify.addHook('onClose', (_instance, done) => {
+      stop();
+      done();
+    });
+  }
   fastify.addHook('onResponse', (request, reply, done) => {
     logger.info(
-      { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100 },
+      { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100, key: request.apiKey?.name },
       'request',
     );
     done();
   });
 
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, logger), adapter, {
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, logger, auth), adapter, {
     logger: new PinoNestLogger(logger),
     abortOnError: false,
     bodyParser: false, // Fastify's own JSON parser only; no urlencoded bodies

@@ -15,6 +15,10 @@ import { DigestService } from './registry/digest.service.js';
 import { PullPolicyModule } from './pull-policy/pull-policy.module.js';
 import { DecisionModule } from './decision/decision.module.js';
 import { PluginHostModule } from './plugin-host/plugin-host.module.js';
+import { AuthModule } from './auth/auth.module.js';
+import { AdmissionModule } from './admission/admission.module.js';
+import type { AuthState } from './auth/auth-state.js';
+import { graphqlLimitsRule } from './auth/graphql-limits.js';
 
 /** Writes out the buffered log lines when the application shuts down. */
 @Injectable()
@@ -46,11 +50,13 @@ class CoreModule {
 
 @Module({})
 export class AppModule {
-  static forRoot(config: AppConfig, logger: Logger): DynamicModule {
+  /** `auth`: the API keys and open paths (from the app factory's request hook); absent: authentication off. */
+  static forRoot(config: AppConfig, logger: Logger, auth?: AuthState): DynamicModule {
     return {
       module: AppModule,
       imports: [
         CoreModule.forRoot(config, logger),
+        AuthModule.forRoot(auth),
         GraphQLModule.forRoot<ApolloDriverConfig>({
           driver: ApolloDriver,
           path: '/graphql',
@@ -61,6 +67,9 @@ export class AppModule {
           introspection: true,
           includeStacktraceInErrorResponses: false,
           formatError: formatGraphqlError,
+          validationRules: [
+            graphqlLimitsRule({ maxDepth: config.graphqlMaxDepth, maxAliases: config.graphqlMaxAliases, maxComplexity: config.graphqlMaxComplexity }),
+          ],
         }),
         HealthModule,
         ReferenceModule,
@@ -68,6 +77,7 @@ export class AppModule {
         PluginHostModule.forRoot({ imports: [RegistryModule], digestLookup: DigestService }),
         PullPolicyModule,
         DecisionModule.withDigestLookup([RegistryModule], DigestService),
+        AdmissionModule,
       ],
       controllers: [MetricsController],
       providers: [{ provide: APP_FILTER, useClass: ApiExceptionFilter }],

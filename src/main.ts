@@ -20,6 +20,17 @@ async function main(): Promise<void> {
     const app = await createApp(config, logger);
     await app.listen({ port: config.port, host: config.host });
     logger.info({ url: await app.getUrl() }, 'image policy service listening');
+    // Graceful shutdown (enableShutdownHooks): new requests get 503, in-flight ones finish, then Redis and the
+    // plugins close. Requests that never finish cannot hold the process beyond SHUTDOWN_TIMEOUT_MS.
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+      process.once(signal, () => {
+        logger.info({ signal, timeoutMs: config.shutdownTimeoutMs }, 'shutting down: finishing in-flight requests');
+        setTimeout(() => {
+          logger.error({ timeoutMs: config.shutdownTimeoutMs }, 'in-flight requests did not finish within SHUTDOWN_TIMEOUT_MS; exiting');
+          process.exit(1);
+        }, config.shutdownTimeoutMs).unref();
+      });
+    }
   } catch (error) {
     logger.fatal({ err: error }, `start failed: ${error instanceof Error ? error.message : String(error)}`);
     process.exit(1);

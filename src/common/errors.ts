@@ -12,6 +12,9 @@ export const ErrorCode = {
   UnsupportedMediaType: 'UnsupportedMediaType',
   NotFound: 'NotFound',
   MethodNotAllowed: 'MethodNotAllowed',
+  Unauthorized: 'Unauthorized',
+  Forbidden: 'Forbidden',
+  RateLimited: 'RateLimited',
   RegistryNotAllowed: 'RegistryNotAllowed',
   ManifestUnknown: 'ManifestUnknown',
   RegistryUnauthorized: 'RegistryUnauthorized',
@@ -29,7 +32,10 @@ export function httpStatusOf(code: ErrorCode): number {
     case ErrorCode.InvalidPullPolicy:
     case ErrorCode.InvalidManifest:
       return 400;
+    case ErrorCode.Unauthorized:
+      return 401;
     case ErrorCode.RegistryNotAllowed:
+    case ErrorCode.Forbidden:
       return 403;
     case ErrorCode.NotFound:
     case ErrorCode.ManifestUnknown:
@@ -40,6 +46,8 @@ export function httpStatusOf(code: ErrorCode): number {
       return 413;
     case ErrorCode.UnsupportedMediaType:
       return 415;
+    case ErrorCode.RateLimited:
+      return 429;
     case ErrorCode.InternalError:
       return 500;
     case ErrorCode.RegistryUnauthorized:

@@ -14,6 +14,10 @@ const FASTIFY_CLIENT_ERRORS: Readonly<Record<string, { code: ErrorCode; message:
 
 function codeForStatus(status: number): ErrorCode {
   switch (status) {
+    case 401:
+      return ErrorCode.Unauthorized;
+    case 403:
+      return ErrorCode.Forbidden;
     case 404:
       return ErrorCode.NotFound;
     case 405:
@@ -22,6 +26,8 @@ function codeForStatus(status: number): ErrorCode {
       return ErrorCode.PayloadTooLarge;
     case 415:
       return ErrorCode.UnsupportedMediaType;
+    case 429:
+      return ErrorCode.RateLimited;
     default:
       return status >= 500 ? ErrorCode.InternalError : ErrorCode.InvalidRequest;
   }

@@ -17,7 +17,55 @@ describe('loadConfig', () => {
       digestCacheTtlSeconds: 60,
       digestStaleIfErrorSeconds: 3600,
       registryTimeoutMs: 5000,
+      apiKeysFile: null,
+      authOpenPaths: ['/healthz', '/readyz', '/metrics'],
+      rateLimitPerSecond: 0,
+      rateLimitBurst: 1,
+      graphqlMaxDepth: 15,
+      graphqlMaxAliases: 30,
+      graphqlMaxComplexity: 1000,
+      tlsCertFile: null,
+      tlsKeyFile: null,
+      tlsReloadIntervalMs: 5000,
+      shutdownTimeoutMs: 25000,
+      admissionTimeoutMs: 2500,
+      admissionFailurePolicy: 'Ignore',
     });
+  });
+
+  it('reads the access, limit, TLS and admission variables', () => {
+    expect(
+      loadConfig({
+        API_KEYS_FILE: '/etc/keys.yaml',
+        AUTH_OPEN_PATHS: '/healthz, /docs*',
+        RATE_LIMIT_PER_SECOND: '50',
+        GRAPHQL_MAX_DEPTH: '8',
+        TLS_CERT_FILE: '/tls/tls.crt',
+        TLS_KEY_FILE: '/tls/tls.key',
+        ADMISSION_TIMEOUT_MS: '900',
+        ADMISSION_FAILURE_POLICY: 'Fail',
+      }),
+    ).toMatchObject({
+      apiKeysFile: '/etc/keys.yaml',
+      authOpenPaths: ['/healthz', '/docs*'],
+      rateLimitPerSecond: 50,
+      rateLimitBurst: 100,
+      graphqlMaxDepth: 8,
+      tlsCertFile: '/tls/tls.crt',
+      tlsKeyFile: '/tls/tls.key',
+      admissionTimeoutMs: 900,
+      admissionFailurePolicy: 'Fail',
+    });
+    expect(loadConfig({ AUTH_OPEN_PATHS: 'none' }).authOpenPaths).toEqual([]);
+  });
+
+  it.each([
+    [{ TLS_CERT_FILE: '/tls/tls.crt' }, 'TLS_KEY_FILE must be set together with TLS_CERT_FILE'],
+    [{ TLS_KEY_FILE: '/tls/tls.key' }, 'TLS_CERT_FILE must be set together with TLS_KEY_FILE'],
+    [{ ADMISSION_FAILURE_POLICY: 'open' }, 'ADMISSION_FAILURE_POLICY must be Fail or Ignore'],
+    [{ AUTH_OPEN_PATHS: 'healthz' }, 'AUTH_OPEN_PATHS has "healthz"'],
+  ])('rejects %o', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(message);
   });
 
   it('reads every variable', () => {

@@ -23,6 +23,29 @@ export interface AppConfig {
   digestCacheTtlSeconds: number;
   digestStaleIfErrorSeconds: number;
   registryTimeoutMs: number;
+  /** API keys (`{"keys": [{name, sha256, scopes}]}`, JSON or YAML); unset: authentication is off. */
+  apiKeysFile: string | null;
+  /** Path patterns answered without a key while authentication is on (`/healthz`, `/docs*`). */
+  authOpenPaths: string[];
+  /** Requests per second per API key (or per client address without keys); 0: no limit. */
+  rateLimitPerSecond: number;
+  /** Requests a key may make at once above the steady rate. */
+  rateLimitBurst: number;
+  graphqlMaxDepth: number;
+  graphqlMaxAliases: number;
+  /** Field selections of one GraphQL operation, fragments expanded. */
+  graphqlMaxComplexity: number;
+  /** Both set: HTTPS, the certificate reloaded when the files change. */
+  tlsCertFile: string | null;
+  tlsKeyFile: string | null;
+  /** How often the certificate files are checked for changes. */
+  tlsReloadIntervalMs: number;
+  /** Longest wait for in-flight requests after SIGTERM before the process exits anyway. */
+  shutdownTimeoutMs: number;
+  /** Time budget of one admission review (capped by the API server's `?timeout=`). */
+  admissionTimeoutMs: number;
+  /** What an admission review that runs out of time (or fails) answers: Fail denies, Ignore allows. */
+  admissionFailurePolicy: 'Fail' | 'Ignore';
 }
 
 export class ConfigError extends Error {
@@ -61,6 +84,14 @@ function list(env: Env, name: string, check: (item: string) => boolean, shape: s
 const HOST = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]+\])$/;
 const HOST_PORT = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
 
+/** `AUTH_OPEN_PATHS`: unset → health, readiness and metrics; `none` → nothing; else a list (`/docs*` is a prefix). */
+function openPaths(env: Env): string[] {
+  const raw = text(env, 'AUTH_OPEN_PATHS');
+  if (raw === undefined) return ['/healthz', '/readyz', '/metrics'];
+  if (raw.toLowerCase() === 'none') return [];
+  return list(env, 'AUTH_OPEN_PATHS', (item) => /^\/[^\s*]*\*?$/.test(item), 'a path starting with / (optionally ending in *)');
+}
+
 export function loadConfig(env: Env = process.env): AppConfig {
   const logLevel = (text(env, 'LOG_LEVEL') ?? 'info').toLowerCase() as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) {
@@ -71,6 +102,16 @@ export function loadConfig(env: Env = process.env): AppConfig {
     throw new ConfigError('REDIS_URL', 'must be a redis:// or rediss:// URL');
   }
   const pluginsDir = text(env, 'PLUGINS_DIR') ?? 'plugins';
+  const tlsCertFile = text(env, 'TLS_CERT_FILE') ?? null;
+  const tlsKeyFile = text(env, 'TLS_KEY_FILE') ?? null;
+  if ((tlsCertFile === null) !== (tlsKeyFile === null)) {
+    throw new ConfigError(tlsCertFile === null ? 'TLS_CERT_FILE' : 'TLS_KEY_FILE', 'must be set together with ' + (tlsCertFile === null ? 'TLS_KEY_FILE' : 'TLS_CERT_FILE'));
+  }
+  const admissionFailurePolicy = text(env, 'ADMISSION_FAILURE_POLICY') ?? 'Ignore';
+  if (admissionFailurePolicy !== 'Fail' && admissionFailurePolicy !== 'Ignore') {
+    throw new ConfigError('ADMISSION_FAILURE_POLICY', `must be Fail or Ignore, got "${admissionFailurePolicy}"`);
+  }
+  const rateLimitPerSecond = integer(env, 'RATE_LIMIT_PER_SECOND', 0, 0, 1_000_000);
   return {
     port: integer(env, 'PORT', 3000, 0, 65535),
     host: text(env, 'HOST') ?? '0.0.0.0',
@@ -85,6 +126,19 @@ export function loadConfig(env: Env = process.env): AppConfig {
     digestCacheTtlSeconds: integer(env, 'DIGEST_CACHE_TTL_SECONDS', 60, 1, 86_400),
     digestStaleIfErrorSeconds: integer(env, 'DIGEST_STALE_IF_ERROR_SECONDS', 3_600, 0, 7 * 86_400),
     registryTimeoutMs: integer(env, 'REGISTRY_TIMEOUT_MS', 5_000, 100, 120_000),
+    apiKeysFile: text(env, 'API_KEYS_FILE') ?? null,
+    authOpenPaths: openPaths(env),
+    rateLimitPerSecond,
+    rateLimitBurst: integer(env, 'RATE_LIMIT_BURST', Math.max(1, rateLimitPerSecond * 2), 1, 10_000_000),
+    graphqlMaxDepth: integer(env, 'GRAPHQL_MAX_DEPTH', 15, 1, 1000),
+    graphqlMaxAliases: integer(env, 'GRAPHQL_MAX_ALIASES', 30, 0, 100_000),
+    graphqlMaxComplexity: integer(env, 'GRAPHQL_MAX_COMPLEXITY', 1000, 1, 1_000_000),
+    tlsCertFile,
+    tlsKeyFile,
+    tlsReloadIntervalMs: integer(env, 'TLS_RELOAD_INTERVAL_MS', 5_000, 50, 3_600_000),
+    shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', 25_000, 0, 600_000),
+    admissionTimeoutMs: integer(env, 'ADMISSION_TIMEOUT_MS', 2_500, 50, 30_000),
+    admissionFailurePolicy,
   };
 }
 

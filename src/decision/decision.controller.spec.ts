@@ -140,7 +140,7 @@ describe('POST /v1/pull-decisions', () => {
 
   it.each([
     [{}, 'image is required'],
-    [{ image: 1 }, 'image must be a string, given once'],
+    [{ image: 1 }, 'image must be a string'],
     [{ image: 'nginx', bogus: 1 }, 'property bogus should not exist'],
     [{ image: 'nginx', node: { images: [{}] } }, 'node.images[0].references is required'],
   ])('validates the body %j', async (body, message) => {
