@@ -44,6 +44,7 @@ async function benchHttp(): Promise<void> {
   const reference = 'ghcr.io/org/app:1.2.3';
   const service = await startServer(join(DIST_ROOT, 'src', 'main.js'), { LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info' });
   const bare = await startServer(join(DIST_ROOT, 'bench', 'bare-fastify.js'), { BENCH_REFERENCE: reference });
+  const nest = await startServer(join(DIST_ROOT, 'bench', 'nest-minimal.js'), { BENCH_REFERENCE: reference });
   try {
     const path = `/v1/references/parse?reference=${encodeURIComponent(reference)}`;
     const check = await (await fetch(service.url + path)).text();
@@ -51,10 +52,13 @@ async function benchHttp(): Promise<void> {
     if (check !== bareCheck) throw new Error(`bare route answers differently:\n${check}\n${bareCheck}`);
     await load({ url: service.url + path, durationSeconds: 2 }); // warm-up
     await load({ url: bare.url + path, durationSeconds: 2 });
+    await load({ url: nest.url + path, durationSeconds: 2 });
     const bareResult = await load({ url: bare.url + path, durationSeconds: DURATION });
+    const nestResult = await load({ url: nest.url + path, durationSeconds: DURATION });
     const serviceResult = await load({ url: service.url + path, durationSeconds: DURATION });
     const ratio = serviceResult.requestsPerSecond / bareResult.requestsPerSecond;
     line('http: bare Fastify GET, requests/s', `${fmt(bareResult.requestsPerSecond)} (p99 ${bareResult.latencyP99Ms} ms)`);
+    line('http: minimal NestJS app GET (same JSON), requests/s', `${fmt(nestResult.requestsPerSecond)} (${Math.round((nestResult.requestsPerSecond / bareResult.requestsPerSecond) * 100)} % of bare)`);
     line('http: GET /v1/references/parse, requests/s', `${fmt(serviceResult.requestsPerSecond)} (p99 ${serviceResult.latencyP99Ms} ms, non-2xx ${serviceResult.non2xx})`);
     line('http: GET ratio to bare Fastify (target >= 70 %)', `${Math.round(ratio * 100)} % ${ratio >= 0.7 ? 'PASS' : 'FAIL'}`);
 
@@ -66,7 +70,7 @@ async function benchHttp(): Promise<void> {
     line('http: POST 1 000 references, requests/s', `${fmt(post.requestsPerSecond)} (p99 ${post.latencyP99Ms} ms, non-2xx ${post.non2xx})`);
     line('http: POST references per second (target >= 250,000)', `${fmt(refsPerSecond)} ${refsPerSecond >= 250_000 ? 'PASS' : 'FAIL'}`);
   } finally {
-    await Promise.all([service.stop(), bare.stop()]);
+    await Promise.all([service.stop(), bare.stop(), nest.stop()]);
   }
 }
 
