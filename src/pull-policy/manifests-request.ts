@@ -44,6 +44,12 @@ function booleanQuery(value: unknown, name: string): boolean | undefined {
   throw new ApiError(ErrorCode.InvalidRequest, `${name} must be true or false`);
 }
 
+function stringQuery(value: unknown, name: string): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || value === '' || value.length > 253) throw new ApiError(ErrorCode.InvalidRequest, `${name} must be given once, as 1 to 253 characters`);
+  return value;
+}
+
 /** Validates a JSON body with the service's DTO rules; a YAML body is taken as it is, options from the query. */
 @Injectable()
 export class ManifestsBodyPipe implements PipeTransform<RawManifestsRequest, Promise<ManifestsRequestValue>> {
@@ -51,15 +57,16 @@ export class ManifestsBodyPipe implements PipeTransform<RawManifestsRequest, Pro
 
   async transform(request: RawManifestsRequest): Promise<ManifestsRequestValue> {
     if (request.yaml) {
-      const unknown = Object.keys(request.query).filter((key) => key !== 'alwaysPullImages');
-      if (unknown.length > 0) throw new ApiError(ErrorCode.InvalidRequest, `query parameter ${unknown[0]} is not supported (only alwaysPullImages)`);
+      const unknown = Object.keys(request.query).filter((key) => key !== 'alwaysPullImages' && key !== 'namespace');
+      if (unknown.length > 0) throw new ApiError(ErrorCode.InvalidRequest, `query parameter ${unknown[0]} is not supported (only alwaysPullImages, namespace)`);
       const alwaysPullImages = booleanQuery(request.query.alwaysPullImages, 'alwaysPullImages');
-      return { yamlAnswer: !request.wantsJson, input: { manifests: String(request.body ?? ''), alwaysPullImages } };
+      const namespace = stringQuery(request.query.namespace, 'namespace');
+      return { yamlAnswer: !request.wantsJson, input: { manifests: String(request.body ?? ''), alwaysPullImages, ...(namespace === undefined ? {} : { namespace }) } };
     }
     const body = (await this.validation.transform(request.body, { type: 'body', metatype: DefaultManifestsBody })) as DefaultManifestsBody;
     return {
       yamlAnswer: false,
-      input: { manifests: body.manifests, previous: body.previous, alwaysPullImages: body.alwaysPullImages, update: body.update },
+      input: { manifests: body.manifests, previous: body.previous, alwaysPullImages: body.alwaysPullImages, update: body.update, namespace: body.namespace },
     };
   }
 }
@@ -80,6 +87,7 @@ export function answerManifests(reply: FastifyReply, request: ManifestsRequestVa
   const warnings = warningHeaders(result);
   if (warnings.length > 0) void reply.header('warning', warnings);
   void reply.header('x-container-count', String(result.containers.length));
+  if (result.denied) void reply.header('x-denied-container-count', String(result.containers.filter((container) => container.denied).length));
   void reply.type('application/yaml; charset=utf-8');
   return result.manifests;
 }

@@ -32,7 +32,7 @@
  */
 import { ApiError, ErrorCode } from '../common/errors.js';
 import { parseReference } from '../reference/parse.js';
-import type { ParseResult, PullPolicy } from '../reference/parsed-reference.js';
+import type { ParsedReference, ParseResult, PullPolicy } from '../reference/parsed-reference.js';
 import {
   defaultOutcomeOf,
   hasSurroundingWhitespace,
@@ -42,15 +42,19 @@ import {
   type PullPolicyReason,
   unsupportedPullPolicyMessage,
 } from './pull-policy.js';
-import { applyYamlEdits, parseYamlSource, type PathSegment, type YamlSource } from './yaml-source.js';
+import { applyYamlEdits, parseYamlSource, type PathSegment, type YamlFieldEdit, type YamlSource, yamlValueOf } from './yaml-source.js';
+import type { PluginReport } from '../plugin-host/index.js';
 
 export type ManifestFormat = 'yaml' | 'json' | 'object' | 'list';
 export type UpdateMode = 'apply' | 'replace';
 export type ContainerList = 'initContainers' | 'containers' | 'ephemeralContainers';
 /** Kubernetes visits container lists in this order (`VisitContainersWithPath`). */
 export const CONTAINER_LISTS: readonly ContainerList[] = ['initContainers', 'containers', 'ephemeralContainers'];
-/** The pull-policy reasons plus `Kept`: an update keeps the stored value. */
-export type ContainerReason = PullPolicyReason | 'Kept';
+/**
+ * The pull-policy reasons plus `Kept` (an update keeps the stored value) and `Plugin` (a rule plugin changed
+ * the policy after the API server's defaulting; the walker itself never gives it, the service does).
+ */
+export type ContainerReason = PullPolicyReason | 'Kept' | 'Plugin';
 
 export interface ManifestsInput {
   /** YAML or JSON text, one object, or a list of objects. */
@@ -61,6 +65,8 @@ export interface ManifestsInput {
   alwaysPullImages?: boolean;
   /** How `previous` is updated: `apply` (kubectl apply, patch, set image, server-side apply; default) or `replace` (PUT). */
   update?: UpdateMode;
+  /** Namespace of objects that name none (the kubectl context), as the rule plugins see it; default `default`. */
+  namespace?: string;
 }
 
 export interface ContainerReport {
@@ -91,6 +97,23 @@ export interface ContainerReport {
   warnings: string[];
   /** Why the API server would reject the object, in its own words. Empty when it would accept it. */
   errors: string[];
+  /** The rule plugins' verdicts on this container, in run order (empty when no plugin ran). */
+  plugins: PluginReport[];
+  /** True when a plugin denied the container (its rules reject it). */
+  denied: boolean;
+  /** The plugin that denied, or null. */
+  deniedBy: string | null;
+  /** `<plugin>: <message>` of the deny. */
+  denyMessages: string[];
+  /** What the API server's defaulting gave before the plugins changed the image or the policy; null when they changed nothing. */
+  beforePlugins: BeforePlugins | null;
+}
+
+/** The image and policy as the API server's defaulting left them, before the rule plugins' mutations. */
+export interface BeforePlugins {
+  image: string | null;
+  imagePullPolicy: string | null;
+  reason: ContainerReason;
 }
 
 export interface ManifestsResult {
@@ -101,6 +124,8 @@ export interface ManifestsResult {
   warnings: string[];
   /** Every rejection of every object, prefixed with the object (`Deployment default/web: …`). */
   errors: string[];
+  /** True when a rule plugin denied some container (see `containers[].denied`). */
+  denied: boolean;
 }
 
 interface WorkloadKind {
@@ -319,22 +344,57 @@ function imagesOf(object: JsonObject, podSpec: readonly string[]): Set<unknown> 
   return images;
 }
 
-interface Edit {
+/** Where a container is in the loaded manifests, and what it holds there (aligned with the reports). */
+interface ContainerSite {
   document: number;
+  /** Path from the document root to the container's mapping. */
   path: PathSegment[];
-  value: PullPolicy;
+  /** The `image` value as written. */
+  image: unknown;
+  /** The `imagePullPolicy` value as written. */
+  given: unknown;
+  /** The policy the API server stores (null when the given value is invalid: nothing is written). */
+  stored: PullPolicy | null;
 }
 
-/** Sets `imagePullPolicy` in a plain object, right after `image` when it is new. */
-function applyObjectEdit(root: unknown, path: readonly PathSegment[], value: PullPolicy): unknown {
-  if (path.length === 0) return withPullPolicy(root as JsonObject, value);
+/** A change to one container on top of the defaulting (the rule plugins' mutations). */
+export interface ContainerChange {
+  image?: string;
+  imagePullPolicy?: PullPolicy;
+}
+
+interface FieldValues {
+  image?: string;
+  imagePullPolicy?: PullPolicy;
+}
+
+/** The fields to write into each container: the defaulted policy, and the changes on top of it. */
+function fieldEdits(sites: readonly ContainerSite[], changes?: ReadonlyArray<ContainerChange | undefined>): Array<{ site: ContainerSite; fields: FieldValues }> {
+  const out: Array<{ site: ContainerSite; fields: FieldValues }> = [];
+  sites.forEach((site, index) => {
+    const change = changes?.[index];
+    const fields: FieldValues = {};
+    const policy = change?.imagePullPolicy ?? site.stored;
+    if (policy !== null && policy !== site.given) fields.imagePullPolicy = policy;
+    if (change?.image !== undefined && change.image !== site.image) fields.image = change.image;
+    if (fields.image !== undefined || fields.imagePullPolicy !== undefined) out.push({ site, fields });
+  });
+  return out;
+}
+
+/** Sets fields of the container at `path` in a plain object; a new `imagePullPolicy` goes right after `image`. */
+function applyObjectEdit(root: unknown, path: readonly PathSegment[], fields: FieldValues): unknown {
+  if (path.length === 0) return withFields(root as JsonObject, fields);
   const parent = getIn(root, path.slice(0, -1)) as Record<string | number, unknown>;
   const last = path[path.length - 1];
-  parent[last] = withPullPolicy(parent[last] as JsonObject, value);
+  parent[last] = withFields(parent[last] as JsonObject, fields);
   return root;
 }
 
-function withPullPolicy(container: JsonObject, value: PullPolicy): JsonObject {
+function withFields(container: JsonObject, fields: FieldValues): JsonObject {
+  if (fields.image !== undefined) container.image = fields.image;
+  const value = fields.imagePullPolicy;
+  if (value === undefined) return container;
   if (Object.hasOwn(container, 'imagePullPolicy')) {
     container.imagePullPolicy = value;
     return container;
@@ -345,14 +405,37 @@ function withPullPolicy(container: JsonObject, value: PullPolicy): JsonObject {
   return Object.fromEntries(entries);
 }
 
-function render(loaded: LoadedManifests, values: unknown[], edits: readonly Edit[]): unknown {
+/** The manifests in the form given, with the defaulted policies (and the changes) written in. */
+function render(loaded: LoadedManifests, sites: readonly ContainerSite[], changes?: ReadonlyArray<ContainerChange | undefined>): unknown {
+  const edits = fieldEdits(sites, changes);
   if (loaded.format === 'yaml' && loaded.yaml !== undefined) {
-    return applyYamlEdits(
-      loaded.yaml,
-      edits.map((edit) => ({ document: edit.document, path: edit.path, key: 'imagePullPolicy', value: edit.value, after: 'image' })),
-    );
+    const source = loaded.yaml;
+    const yamlEdits: YamlFieldEdit[] = [];
+    const rewrittenAnchors = new Set<object>();
+    const imageEdited = new Set<ContainerSite>();
+    for (const { site, fields } of edits) {
+      if (fields.image !== undefined) {
+        yamlEdits.push({ document: site.document, path: site.path, key: 'image', value: fields.image });
+        imageEdited.add(site);
+        const value = yamlValueOf(source, site.document, site.path, 'image');
+        if (value?.anchored === true) rewrittenAnchors.add(value.node);
+      }
+      if (fields.imagePullPolicy !== undefined) {
+        yamlEdits.push({ document: site.document, path: site.path, key: 'imagePullPolicy', value: fields.imagePullPolicy, after: 'image' });
+      }
+    }
+    // A rewritten image that other containers refer to by alias (`image: *img`): they keep their image, written out.
+    if (rewrittenAnchors.size > 0) {
+      for (const site of sites) {
+        if (imageEdited.has(site) || typeof site.image !== 'string') continue;
+        const value = yamlValueOf(source, site.document, site.path, 'image');
+        if (value?.alias === true && rewrittenAnchors.has(value.node)) yamlEdits.push({ document: site.document, path: site.path, key: 'image', value: site.image });
+      }
+    }
+    return applyYamlEdits(source, yamlEdits);
   }
-  for (const edit of edits) values[edit.document] = applyObjectEdit(values[edit.document], edit.path, edit.value);
+  const values = loaded.values;
+  for (const { site, fields } of edits) values[site.document] = applyObjectEdit(values[site.document], site.path, fields);
   if (loaded.format === 'json' && loaded.json !== undefined) {
     const { array, indent, trailingNewline } = loaded.json;
     return JSON.stringify(array ? values : values[0], null, indent) + (trailingNewline ? '\n' : '');
@@ -360,11 +443,31 @@ function render(loaded: LoadedManifests, values: unknown[], edits: readonly Edit
   return loaded.format === 'object' ? values[0] : values;
 }
 
-/** What a pod created from the object uses to pull: its pull secrets' names and its service account. */
+/** What a pod created from the object uses to pull: its pull secrets' names and its service account; and its labels. */
 export interface PodPullContext {
   namespace: string | null;
   imagePullSecrets: string[];
   serviceAccountName: string | null;
+  /** The object's labels overlaid with its pod template's (a Pod's own labels): what label selectors see. */
+  labels: Record<string, string>;
+}
+
+/** A walk of the manifests whose rendering waits for changes on top of the defaulting (see walkManifestsDeferred). */
+export interface ManifestsWalk {
+  format: ManifestFormat;
+  /** One report per container, in document order. */
+  containers: ContainerReport[];
+  /** Each container's pod pull context (aligned with `containers`). */
+  pods: PodPullContext[];
+  /** Each container's image, parsed; null when it has none or it does not parse (aligned with `containers`). */
+  references: Array<ParsedReference | null>;
+  warnings: string[];
+  errors: string[];
+  /**
+   * The manifests in the form given, with the defaulted policies written in and `changes` (aligned with
+   * `containers`) on top: YAML text is edited in place, keeping everything else byte for byte.
+   */
+  render(changes?: ReadonlyArray<ContainerChange | undefined>): unknown;
 }
 
 /** Walks every workload container of the manifests and fills imagePullPolicy as the API server would. */
@@ -374,6 +477,20 @@ export function defaultManifests(input: ManifestsInput): ManifestsResult {
 
 /** defaultManifests, plus each container's pod pull context (aligned with `result.containers`). */
 export function walkManifests(input: ManifestsInput): { result: ManifestsResult; pods: PodPullContext[] } {
+  const walk = walkManifestsDeferred(input);
+  const result: ManifestsResult = {
+    format: walk.format,
+    manifests: walk.render(),
+    containers: walk.containers,
+    warnings: walk.warnings,
+    errors: walk.errors,
+    denied: false,
+  };
+  return { result, pods: walk.pods };
+}
+
+/** The walk of defaultManifests without the rendering, so changes (the rule plugins') can be written in the same pass. */
+export function walkManifestsDeferred(input: ManifestsInput): ManifestsWalk {
   const loaded = loadManifests(input.manifests, 'manifests');
   const previous = input.previous === undefined || input.previous === null ? null : new PreviousIndex(loadManifests(input.previous, 'previous').values);
   const walker = new ManifestWalker(input.alwaysPullImages === true, input.update ?? 'apply', previous);
@@ -382,13 +499,27 @@ export function walkManifests(input: ManifestsInput): { result: ManifestsResult;
     for (const found of collectObjects(value, document, warnings)) walker.visitObject(found, warnings);
   });
   if (loaded.values.every((value) => value === null || value === undefined)) warnings.push('no Kubernetes objects found');
-  const manifests = render(loaded, loaded.values, walker.edits);
-  return { result: { format: loaded.format, manifests, containers: walker.reports, warnings, errors: walker.errors }, pods: walker.pods };
+  let rendered = false;
+  return {
+    format: loaded.format,
+    containers: walker.reports,
+    pods: walker.pods,
+    references: walker.references,
+    warnings,
+    errors: walker.errors,
+    render(changes) {
+      // Object and list inputs are edited in place: a second rendering starts from a fresh copy.
+      const from = rendered && loaded.format !== 'yaml' ? { ...loaded, values: loadManifests(input.manifests, 'manifests').values } : loaded;
+      rendered = true;
+      return render(from, walker.sites, changes);
+    },
+  };
 }
 
 class ManifestWalker {
-  readonly edits: Edit[] = [];
+  readonly sites: ContainerSite[] = [];
   readonly reports: ContainerReport[] = [];
+  readonly references: Array<ParsedReference | null> = [];
   readonly errors: string[] = [];
   readonly pods: PodPullContext[] = [];
   private readonly parsed = new Map<string, ParseResult>();
@@ -450,6 +581,7 @@ class ManifestWalker {
       namespace: identity.namespace,
       imagePullSecrets: secrets.map((secret) => (isObject(secret) ? stringOrNull(secret.name) : null)).filter((name): name is string => name !== null && name !== ''),
       serviceAccountName: stringOrNull(podSpec.serviceAccountName) ?? stringOrNull(podSpec.serviceAccount),
+      labels: labelsOf(found.object, workload.podSpec),
     };
     for (const list of CONTAINER_LISTS) {
       const containers = podSpec[list];
@@ -563,9 +695,8 @@ class ManifestWalker {
     if (isPod && storedBefore !== null && stored !== null && stored !== storedBefore) {
       errors.push(`${POD_UPDATE_FORBIDDEN} (${path}.imagePullPolicy would change from ${storedBefore} to ${stored})`);
     }
-    if (stored !== null && given !== stored) {
-      this.edits.push({ document: found.document, path: [...found.path, ...workload.podSpec, list, index], value: stored });
-    }
+    this.sites.push({ document: found.document, path: [...found.path, ...workload.podSpec, list, index], image: rawImage, given, stored });
+    this.references.push(parsed.ok && image !== null && image !== '' ? parsed.reference : null);
 
     let podPullPolicy: PullPolicy | null = stored;
     if (this.alwaysPullImages && !isPod) {
@@ -597,8 +728,27 @@ class ManifestWalker {
       previous: before === null || storedBefore === null ? null : { image: stringOrNull(before.image), imagePullPolicy: storedBefore },
       warnings,
       errors,
+      plugins: [],
+      denied: false,
+      deniedBy: null,
+      denyMessages: [],
+      beforePlugins: null,
     };
   }
+}
+
+/** String labels of a map (other values are not labels). */
+function stringLabels(value: unknown, into: Record<string, string>): void {
+  if (!isObject(value)) return;
+  for (const [key, label] of Object.entries(value)) if (typeof label === 'string') into[key] = label;
+}
+
+/** The object's labels overlaid with its pod template's (for a Pod the two are the same). */
+function labelsOf(object: JsonObject, podSpec: readonly string[]): Record<string, string> {
+  const labels: Record<string, string> = {};
+  stringLabels(getIn(object, ['metadata', 'labels']), labels);
+  if (podSpec.length > 1) stringLabels(getIn(object, [...podSpec.slice(0, -1), 'metadata', 'labels']), labels);
+  return labels;
 }
 
 function keptWarning(kept: PullPolicy, fresh: PullPolicy, imageBefore: unknown, imageNow: string | null): string {

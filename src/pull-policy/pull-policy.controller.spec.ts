@@ -42,7 +42,20 @@ describe('POST /v1/pull-policy/default', () => {
   it('answers the contract shape', async () => {
     const response = await post('/v1/pull-policy/default', { image: 'nginx' });
     expect(response.statusCode).toBe(200);
-    expect(response.json()).toEqual({ image: 'nginx', imagePullPolicy: 'Always', defaulted: true, imageValid: true, reason: 'NoTag', warnings: [] });
+    expect(response.json()).toEqual({
+      image: 'nginx',
+      imagePullPolicy: 'Always',
+      defaulted: true,
+      imageValid: true,
+      reason: 'NoTag',
+      warnings: [],
+      // No plugin host in this module: the plugin fields are there, empty.
+      plugins: [],
+      denied: false,
+      deniedBy: null,
+      denyMessages: [],
+      beforePlugins: null,
+    });
   });
 
   it('applies AlwaysPullImages', async () => {

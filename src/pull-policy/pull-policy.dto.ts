@@ -3,17 +3,29 @@
  * documentation (@nestjs/swagger), the GraphQL type (@nestjs/graphql) and, for inputs, the validation
  * (class-validator; messages name the field).
  */
+import { createRequire } from 'node:module';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArgsType, Field, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
+import { ArgsType, Field, InputType, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
 import { IsBoolean, IsDefined, IsIn, IsOptional, IsString, MaxLength, ValidateBy, type ValidationOptions } from 'class-validator';
+import type { ValueNode } from 'graphql';
+import { PluginReportDto } from '../plugin-host/plugin.dto.js';
+import { PluginReportModel } from '../plugin-host/plugin.models.js';
 import { PullPolicyEnum } from '../reference/reference.models.js';
 import { CONTAINER_LISTS, type ContainerList, type ContainerReason, type ManifestFormat, type UpdateMode } from './manifests.js';
+import type { PolicyAnswerReason, PolicyContextInput } from './pull-policy-plugins.js';
 import { PULL_POLICY_REASONS, type PullPolicyReason } from './pull-policy.js';
+
+// The graphql package ships CommonJS and ES module builds; @nestjs/graphql recognises custom scalars with
+// `instanceof` against the CommonJS one (see plugin-host/plugin.models.ts).
+const { GraphQLScalarType, Kind } = createRequire(import.meta.url)('graphql') as typeof import('graphql');
 
 /** Longest image string accepted (a reference is at most a few hundred characters; this bounds abuse). */
 export const MAX_IMAGE_LENGTH = 4096;
 
-const CONTAINER_REASONS: readonly ContainerReason[] = [...PULL_POLICY_REASONS, 'Kept'];
+const CONTAINER_REASONS: readonly ContainerReason[] = [...PULL_POLICY_REASONS, 'Kept', 'Plugin'];
+const ANSWER_REASONS: readonly PolicyAnswerReason[] = [...PULL_POLICY_REASONS, 'Plugin'];
+/** Longest namespace, label or object name accepted in a plugin context (Kubernetes names are at most 253). */
+const MAX_NAME_LENGTH = 253;
 const FORMATS: readonly ManifestFormat[] = ['yaml', 'json', 'object', 'list'];
 const UPDATE_MODES: readonly UpdateMode[] = ['apply', 'replace'];
 
@@ -26,12 +38,13 @@ export enum PullPolicyReasonEnum {
   Specified = 'Specified',
   AlwaysPullImages = 'AlwaysPullImages',
   Kept = 'Kept',
+  Plugin = 'Plugin',
 }
 registerEnumType(PullPolicyReasonEnum, {
   name: 'PullPolicyReason',
   description:
     'Why the policy is what it is: NoTag/TagLatest (Always), TagNotLatest/DigestOnly/InvalidImage (IfNotPresent) when defaulted; ' +
-    'Specified (given), AlwaysPullImages (admission plugin), Kept (an update keeps the stored value)',
+    'Specified (given), AlwaysPullImages (admission plugin), Kept (an update keeps the stored value), Plugin (a rule plugin changed it)',
 });
 
 export enum UpdateModeEnum {
@@ -54,6 +67,105 @@ export enum ManifestFormatEnum {
   list = 'list',
 }
 registerEnumType(ManifestFormatEnum, { name: 'ManifestFormat' });
+
+// ---------------------------------------------------------------------------------------------------
+// The rule plugins: where the image is used, and what they said
+// ---------------------------------------------------------------------------------------------------
+
+const LABEL_PROBLEM = 'must map label names to string values';
+
+/** Why a labels value is not `{name: "value"}` (or null when it is). */
+function labelsProblem(value: unknown): string | null {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return LABEL_PROBLEM;
+  for (const [key, label] of Object.entries(value)) {
+    if (typeof label !== 'string') return `${LABEL_PROBLEM} (label ${JSON.stringify(key)} is ${label === null ? 'null' : typeof label})`;
+    if (key.length > MAX_NAME_LENGTH || label.length > MAX_NAME_LENGTH) return `${LABEL_PROBLEM} of at most ${MAX_NAME_LENGTH} characters`;
+  }
+  return null;
+}
+
+function labelsLiteral(node: ValueNode): unknown {
+  if (node.kind !== Kind.OBJECT) throw new TypeError(`labels ${LABEL_PROBLEM}`);
+  return Object.fromEntries(
+    node.fields.map((field) => {
+      if (field.value.kind !== Kind.STRING) throw new TypeError(`labels ${LABEL_PROBLEM} (label "${field.name.value}" is not a string)`);
+      return [field.name.value, field.value.value];
+    }),
+  );
+}
+
+function parseLabels(value: unknown): Record<string, string> {
+  const problem = labelsProblem(value);
+  if (problem !== null) throw new TypeError(`labels ${problem}`);
+  return { ...(value as Record<string, string>) };
+}
+
+/** Kubernetes labels as one JSON object (`{"tier": "frontend"}`), the same shape as in REST. */
+export const LabelsScalar = new GraphQLScalarType({
+  name: 'Labels',
+  description: 'Kubernetes labels: a JSON object mapping label names to string values, e.g. {tier: "frontend"}',
+  serialize: (value) => value,
+  parseValue: parseLabels,
+  parseLiteral: (node) => parseLabels(labelsLiteral(node)),
+});
+
+const CONTEXT_STRINGS = ['namespace', 'kind', 'name', 'container'] as const;
+
+/** Why a context is not valid (or null): an object; namespace, kind, name, container strings; labels string values. Other keys pass to the plugins. */
+export function contextProblem(value: unknown, field = 'context'): string | null {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return `${field} must be an object`;
+  const context = value as Record<string, unknown>;
+  for (const key of CONTEXT_STRINGS) {
+    const item = context[key];
+    if (item === undefined || item === null) continue;
+    if (typeof item !== 'string') return `${field}.${key} must be a string`;
+    if (item.length > MAX_NAME_LENGTH) return `${field}.${key} must be at most ${MAX_NAME_LENGTH} characters`;
+  }
+  if (context.labels !== undefined && context.labels !== null) {
+    const problem = labelsProblem(context.labels);
+    if (problem !== null) return `${field}.labels ${problem}`;
+  }
+  return null;
+}
+
+function IsPluginContext(options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'isPluginContext',
+      validator: {
+        validate: (value: unknown) => contextProblem(value) === null,
+        defaultMessage: (args) => contextProblem(args?.value, args?.property ?? 'context') ?? 'context is not valid',
+      },
+    },
+    options,
+  );
+}
+
+@InputType('PluginContextInput', { description: 'Where the image is used, as the rule plugins see it; every field is optional' })
+export class PluginContextInputDto implements PolicyContextInput {
+  [key: string]: unknown;
+  @ApiPropertyOptional({ example: 'prod' }) @Field(() => String, { nullable: true }) namespace?: string;
+  @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'string' }, example: { tier: 'frontend' } })
+  @Field(() => LabelsScalar, { nullable: true })
+  labels?: Record<string, string>;
+  @ApiPropertyOptional({ example: 'Deployment' }) @Field(() => String, { nullable: true }) kind?: string;
+  @ApiPropertyOptional({ example: 'web', description: 'Name of the object' }) @Field(() => String, { nullable: true }) name?: string;
+  @ApiPropertyOptional({ example: 'nginx', description: 'Name of the container' }) @Field(() => String, { nullable: true }) container?: string;
+}
+
+@ObjectType('PolicyBeforePlugins', { description: 'The image and policy as the API server\'s defaulting gave them, before the rule plugins changed them' })
+export class PolicyBeforePluginsDto {
+  @ApiProperty({ example: 'nginx:1.25' }) @Field() image: string;
+  @ApiProperty({ enum: ['Always', 'IfNotPresent', 'Never'] }) @Field(() => PullPolicyEnum) imagePullPolicy: string;
+  @ApiProperty({ enum: PULL_POLICY_REASONS }) @Field(() => PullPolicyReasonEnum) reason: PullPolicyReason;
+}
+
+@ObjectType('ContainerBeforePlugins', { description: 'A container\'s image and policy as the defaulting left them, before the rule plugins changed them' })
+export class ContainerBeforePluginsDto {
+  @ApiProperty({ type: String, nullable: true }) @Field(() => String, { nullable: true }) image: string | null;
+  @ApiProperty({ type: String, nullable: true }) @Field(() => String, { nullable: true }) imagePullPolicy: string | null;
+  @ApiProperty({ enum: CONTAINER_REASONS }) @Field(() => PullPolicyReasonEnum) reason: ContainerReason;
+}
 
 // ---------------------------------------------------------------------------------------------------
 // POST /v1/pull-policy/default, GraphQL defaultPullPolicy
@@ -79,16 +191,36 @@ export class DefaultPullPolicyBody {
   @IsOptional()
   @IsBoolean({ message: 'alwaysPullImages must be a boolean' })
   alwaysPullImages?: boolean;
+
+  @ApiPropertyOptional({
+    type: PluginContextInputDto,
+    description: 'Where the image is used (namespace, labels, kind, name, container): the rule plugins decide with it. Other keys are passed to the plugins as they are.',
+  })
+  @Field(() => PluginContextInputDto, { nullable: true, description: 'Where the image is used, for the rule plugins' })
+  @IsOptional()
+  @IsPluginContext()
+  context?: PluginContextInputDto | null;
 }
 
-@ObjectType('PullPolicyResult', { description: 'The imagePullPolicy the API server gives a container' })
+@ObjectType('PullPolicyResult', { description: 'The imagePullPolicy the API server gives a container, then what the rule plugins say' })
 export class PullPolicyResultDto {
-  @ApiProperty({ example: 'nginx:1.25' }) @Field() image: string;
-  @ApiProperty({ enum: ['Always', 'IfNotPresent', 'Never'], example: 'IfNotPresent' }) @Field(() => PullPolicyEnum) imagePullPolicy: string;
+  @ApiProperty({ example: 'nginx:1.25', description: 'The image (as a rule plugin rewrote it, if one did)' }) @Field() image: string;
+  @ApiProperty({ enum: ['Always', 'IfNotPresent', 'Never'], example: 'IfNotPresent', description: 'The policy (as a rule plugin set it, if one did)' })
+  @Field(() => PullPolicyEnum)
+  imagePullPolicy: string;
   @ApiProperty({ description: 'True when the API server filled the field' }) @Field() defaulted: boolean;
   @ApiProperty({ description: 'False when the kubelet cannot parse the image (InvalidImageName)' }) @Field() imageValid: boolean;
-  @ApiProperty({ enum: PULL_POLICY_REASONS, example: 'TagNotLatest' }) @Field(() => PullPolicyReasonEnum) reason: PullPolicyReason;
-  @ApiProperty({ type: [String] }) @Field(() => [String]) warnings: string[];
+  @ApiProperty({ enum: ANSWER_REASONS, example: 'TagNotLatest', description: 'Why the policy is what it is; Plugin when a rule plugin changed it' })
+  @Field(() => PullPolicyReasonEnum)
+  reason: PolicyAnswerReason;
+  @ApiProperty({ type: [String], description: 'Including the rule plugins\' warnings and, when one denied, "denied by policy: …"' }) @Field(() => [String]) warnings: string[];
+  @ApiProperty({ type: [PluginReportDto], description: 'The rule plugins\' verdicts, in run order (empty when none ran)' }) @Field(() => [PluginReportModel]) plugins: PluginReportDto[];
+  @ApiProperty({ description: 'True when a rule plugin denied the image (the answer is still 200: defaulting says what would happen)' }) @Field() denied: boolean;
+  @ApiProperty({ type: String, nullable: true, example: 'allowed-registries', description: 'The plugin that denied' }) @Field(() => String, { nullable: true }) deniedBy: string | null;
+  @ApiProperty({ type: [String], description: '`<plugin>: <message>` of the deny' }) @Field(() => [String]) denyMessages: string[];
+  @ApiProperty({ type: PolicyBeforePluginsDto, nullable: true, description: 'What the API server gave before the rule plugins changed the image or policy; null when they changed nothing' })
+  @Field(() => PolicyBeforePluginsDto, { nullable: true })
+  beforePlugins: PolicyBeforePluginsDto | null;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -136,6 +268,12 @@ export class DefaultManifestsBody {
   @IsOptional()
   @IsIn(UPDATE_MODES as string[], { message: 'update must be one of apply, replace' })
   update?: UpdateMode;
+
+  @ApiPropertyOptional({ default: 'default', description: 'Namespace of objects that name none (the kubectl context), as the rule plugins see it' })
+  @IsOptional()
+  @IsString({ message: 'namespace must be a string' })
+  @MaxLength(MAX_NAME_LENGTH, { message: `namespace must be at most ${MAX_NAME_LENGTH} characters` })
+  namespace?: string;
 }
 
 @ArgsType()
@@ -158,6 +296,12 @@ export class DefaultManifestsArgs {
   @IsOptional()
   @IsIn(UPDATE_MODES as string[], { message: 'update must be one of apply, replace' })
   update?: UpdateMode | null;
+
+  @Field(() => String, { nullable: true, description: 'Namespace of objects that name none (the kubectl context), as the rule plugins see it; default "default"' })
+  @IsOptional()
+  @IsString({ message: 'namespace must be a string' })
+  @MaxLength(MAX_NAME_LENGTH, { message: `namespace must be at most ${MAX_NAME_LENGTH} characters` })
+  namespace?: string | null;
 }
 
 @ObjectType('PreviousContainer')
@@ -190,6 +334,15 @@ export class ContainerReportDto {
   @ApiProperty({ type: PreviousContainerDto, nullable: true }) @Field(() => PreviousContainerDto, { nullable: true }) previous: PreviousContainerDto | null;
   @ApiProperty({ type: [String] }) @Field(() => [String]) warnings: string[];
   @ApiProperty({ type: [String], description: 'Why the API server would reject the object, in its words' }) @Field(() => [String]) errors: string[];
+  @ApiProperty({ type: [PluginReportDto], description: 'The rule plugins\' verdicts on this container, in run order (empty when none ran)' })
+  @Field(() => [PluginReportModel])
+  plugins: PluginReportDto[];
+  @ApiProperty({ description: 'True when a rule plugin denied this container' }) @Field() denied: boolean;
+  @ApiProperty({ type: String, nullable: true, description: 'The plugin that denied' }) @Field(() => String, { nullable: true }) deniedBy: string | null;
+  @ApiProperty({ type: [String], description: '`<plugin>: <message>` of the deny' }) @Field(() => [String]) denyMessages: string[];
+  @ApiProperty({ type: ContainerBeforePluginsDto, nullable: true, description: 'The image and policy before the rule plugins changed them (written into the manifests); null when unchanged' })
+  @Field(() => ContainerBeforePluginsDto, { nullable: true })
+  beforePlugins: ContainerBeforePluginsDto | null;
 }
 
 @ObjectType('ManifestsResult')
@@ -201,4 +354,5 @@ export class DefaultManifestsResponseDto {
   @ApiProperty({ type: [ContainerReportDto] }) @Field(() => [ContainerReportDto]) containers: ContainerReportDto[];
   @ApiProperty({ type: [String] }) @Field(() => [String]) warnings: string[];
   @ApiProperty({ type: [String], description: 'Every rejection, prefixed with the object' }) @Field(() => [String]) errors: string[];
+  @ApiProperty({ description: 'True when a rule plugin denied some container (its warning is in warnings; see containers[].denied)' }) @Field() denied: boolean;
 }

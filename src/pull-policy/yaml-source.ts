@@ -110,12 +110,28 @@ export function applyYamlEdits(source: YamlSource, edits: readonly YamlFieldEdit
   const parts: string[] = [];
   let position = 0;
   for (const splice of splices) {
-    if (splice.start < position) continue; // overlapping edits cannot happen: one edit per mapping
+    if (splice.start < position) continue; // cannot happen: the edits of one mapping set different keys, so they never overlap
     parts.push(text.slice(position, splice.start), splice.text);
     position = splice.end;
   }
   parts.push(text.slice(position));
   return parts.join('');
+}
+
+/**
+ * The node that the value of `key` in the mapping at `path` is (an alias is followed to its anchor's node),
+ * and whether it is written as an alias; null when the mapping or its own key is not there. Edits use it to
+ * find containers that share an anchored value.
+ */
+export function yamlValueOf(source: YamlSource, document: number, path: readonly PathSegment[], key: string): { node: object; alias: boolean; anchored: boolean } | null {
+  const parsed = source.documents[document];
+  const map = parsed === undefined ? null : mapAt(parsed, path);
+  const pair = map === null ? undefined : findPair(map, key);
+  if (pair === undefined || pair.value === null || typeof pair.value !== 'object') return null;
+  const alias = isAlias(pair.value);
+  const node = resolve(parsed, pair.value);
+  if (node === null || typeof node !== 'object') return null;
+  return { node, alias, anchored: !alias && typeof (pair.value as { anchor?: unknown }).anchor === 'string' };
 }
 
 function resolve(document: Document.Parsed, node: unknown): unknown {
