@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Logger } from 'pino';
 import { AppModule } from './app.module.js';
-import { createLogger, PinoNestLogger } from './common/logger.js';
+import { createAccessLog, createLogger, PinoNestLogger } from './common/logger.js';
 import { formatSchemaErrors } from './common/schema-errors.js';
 import { RequestValidationPipe } from './common/validation.js';
 import type { AppConfig } from './config/config.js';
@@ -46,11 +46,15 @@ export async function createApp(config: AppConfig, logger: Logger = createLogger
       done();
     });
   }
+  const accessLog = createAccessLog(logger);
   fastify.addHook('onResponse', (request, reply, done) => {
-    logger.info(
-      { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100, key: request.apiKey?.name },
-      'request',
-    );
+    accessLog({
+      method: request.method,
+      route: request.routeOptions.url ?? 'unmatched',
+      status: reply.statusCode,
+      ms: Math.round(reply.elapsedTime * 100) / 100,
+      key: request.apiKey?.name,
+    });
     done();
   });
 

@@ -56,3 +56,30 @@ export function flushLogger(target: Logger | { flushSync(): void }): void {
     /* stdout already closed, or nothing buffered yet */
   }
 }
+
+export interface AccessLogEntry {
+  method: string;
+  route: string;
+  status: number;
+  ms: number;
+  /** The API key's name (never the key) when authentication is on. */
+  key?: string;
+}
+
+/**
+ * The access log: one JSON line per request, in the same shape and stream as the logger's own lines.
+ * Formatted by hand because pino's generic path costs about 5 µs a line here — a sixth of what a whole
+ * request costs a bare Fastify server — and these lines have a fixed shape.
+ */
+export function createAccessLog(logger: Logger): (entry: AccessLogEntry) => void {
+  if (!logger.isLevelEnabled('info')) return () => undefined;
+  const stream = (logger as unknown as Record<symbol, { write(line: string): void }>)[pino.symbols.streamSym];
+  const prefix = `{"level":${logger.levels.values.info}`;
+  const base = ',"service":"image-policy-service"';
+  return ({ method, route, status, ms, key }) => {
+    const keyField = key === undefined ? '' : `,"key":${JSON.stringify(key)}`;
+    stream.write(
+      `${prefix},"time":"${new Date().toISOString()}"${base},"method":${JSON.stringify(method)},"route":${JSON.stringify(route)},"status":${status},"ms":${ms}${keyField},"msg":"request"}\n`,
+    );
+  };
+}
