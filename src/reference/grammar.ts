@@ -156,28 +156,43 @@ export function isTag(s: string, start: number, end: number): boolean {
   return true;
 }
 
+export const DIGEST_NOT_SHAPED = -1;
+export const DIGEST_SHAPED = 0;
+/** Shaped, and everything after the colon is lower-case hex (what go-digest requires of known algorithms). */
+export const DIGEST_SHAPED_LOWER_HEX = 1;
+
 /**
  * digest (as the reference pattern sees it) =
  * `[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}` — must cover s[start, end).
+ * Also says whether the hex is all lower case, so the common valid digest is checked in one pass.
  */
-export function isDigestShaped(s: string, start: number, end: number): boolean {
+export function scanDigest(s: string, start: number, end: number): number {
   let i = start;
   for (;;) {
-    if (i >= end) return false;
+    if (i >= end) return DIGEST_NOT_SHAPED;
     const first = s.charCodeAt(i);
-    if (!isLower(first) && !isUpper(first)) return false;
+    if (!isLower(first) && !isUpper(first)) return DIGEST_NOT_SHAPED;
     i++;
     while (i < end && isDomainAlphanumeric(s.charCodeAt(i))) i++;
-    if (i >= end) return false;
+    if (i >= end) return DIGEST_NOT_SHAPED;
     const c = s.charCodeAt(i);
     if (c === CH_COLON) break;
-    if (c !== CH_DASH && c !== CH_UNDERSCORE && c !== CH_PLUS && c !== CH_DOT) return false;
+    if (c !== CH_DASH && c !== CH_UNDERSCORE && c !== CH_PLUS && c !== CH_DOT) return DIGEST_NOT_SHAPED;
     i++;
   }
   i++; // ':'
-  if (end - i < 32) return false;
-  for (; i < end; i++) if (!isHex(s.charCodeAt(i))) return false;
-  return true;
+  if (end - i < 32) return DIGEST_NOT_SHAPED;
+  let lowerHex = true;
+  for (; i < end; i++) {
+    const c = s.charCodeAt(i);
+    if (!isHex(c)) return DIGEST_NOT_SHAPED;
+    if (lowerHex && !isLowerHex(c)) lowerHex = false;
+  }
+  return lowerHex ? DIGEST_SHAPED_LOWER_HEX : DIGEST_SHAPED;
+}
+
+export function isDigestShaped(s: string, start: number, end: number): boolean {
+  return scanDigest(s, start, end) !== DIGEST_NOT_SHAPED;
 }
 
 /** identifier = `[a-f0-9]{64}` over the whole string. */
@@ -206,6 +221,12 @@ export function isGoDigestShaped(s: string): boolean {
     const c = s.charCodeAt(i);
     if (!isDomainAlphanumeric(c) && c !== CH_EQUALS && c !== CH_UNDERSCORE && c !== CH_DASH) return false;
   }
+  return true;
+}
+
+/** `[a-f0-9]` over s[start, end). */
+export function isLowerHexRange(s: string, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) if (!isLowerHex(s.charCodeAt(i))) return false;
   return true;
 }
 

@@ -155,6 +155,24 @@ describe('error texts', () => {
     expect(validateDigest(digest)).toBe(error);
   });
 
+  it('the one-pass digest check agrees with go-digest validation on random digests', () => {
+    const hex = fc.constantFrom(...'0123456789abcdefABCDEF'.split(''));
+    const digest = fc
+      .tuple(fc.constantFrom('sha256', 'sha384', 'sha512', 'SHA256', 'md5', 'sha256+b64'), fc.string({ unit: hex, minLength: 30, maxLength: 130 }))
+      .map(([algorithm, encoded]) => `${algorithm}:${encoded}`);
+    fc.assert(
+      fc.property(digest, (d) => {
+        const result = parseReference(`registry.example.com/app@${d}`);
+        const expected = validateDigest(d);
+        // 32+ hex characters are needed before go-digest is even asked.
+        if (d.length - d.indexOf(':') - 1 < 32) expect(result.ok).toBe(false);
+        else if (/[A-Z]/.test(d.slice(0, d.indexOf(':')))) expect(result.ok).toBe(false);
+        else expect(result.ok ? null : result.error).toBe(expected);
+      }),
+      { numRuns: 3_000 },
+    );
+  });
+
   it('matches Go lower-casing for U+0130', () => expect(goToLower('\u0130A')).toBe('ia'));
 });
 

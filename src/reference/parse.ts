@@ -4,10 +4,13 @@
  * (../shared/spec/reference-grammar.md). Pure: no I/O, no Nest.
  */
 import {
-  isDigestShaped,
+  DIGEST_NOT_SHAPED,
+  DIGEST_SHAPED_LOWER_HEX,
+  scanDigest,
   isDomain,
   isGoDigestShaped,
   isIdentifier,
+  isLowerHexRange,
   isLowerHexString,
   isRemoteName,
   isTag,
@@ -34,6 +37,7 @@ const LOCALHOST = 'localhost';
 /** NameTotalLengthMax: applies to the path, not the domain. */
 const MAX_PATH_LENGTH = 255;
 
+const SHA256_DIGEST_LENGTH = 'sha256:'.length + 64;
 /** go-digest algorithms Kubernetes links, with their hex lengths. */
 const DIGEST_HEX_LENGTH: Readonly<Record<string, number>> = { sha256: 64, sha384: 96, sha512: 128 };
 
@@ -58,6 +62,13 @@ interface Suffix {
   nameEnd: number;
   tag: string | null;
   digest: string | null;
+  /** The digest is sha256 with 64 lower-case hex characters: valid for go-digest without another look. */
+  digestValid: boolean;
+}
+
+/** Parts as matched, with what the match already proved about the digest. */
+interface MatchedParts extends ReferenceParts {
+  digestValid?: boolean;
 }
 
 /**
@@ -71,7 +82,8 @@ function splitSuffix(s: string, from: number): Suffix | null {
   const at = s.indexOf('@', from);
   const nameAndTagEnd = at < 0 ? length : at;
   if (nameAndTagEnd === from) return null;
-  if (at >= 0 && !isDigestShaped(s, at + 1, length)) return null;
+  const digestShape = at < 0 ? DIGEST_NOT_SHAPED : scanDigest(s, at + 1, length);
+  if (at >= 0 && digestShape === DIGEST_NOT_SHAPED) return null;
   const lastSlash = s.lastIndexOf('/', nameAndTagEnd - 1);
   let colon = s.indexOf(':', Math.max(lastSlash + 1, from));
   if (colon >= nameAndTagEnd) colon = -1;
@@ -80,25 +92,28 @@ function splitSuffix(s: string, from: number): Suffix | null {
     nameEnd: colon < 0 ? nameAndTagEnd : colon,
     tag: colon < 0 ? null : s.slice(colon + 1, nameAndTagEnd),
     digest: at < 0 ? null : s.slice(at + 1),
+    digestValid: digestShape === DIGEST_SHAPED_LOWER_HEX && length - at - 1 === SHA256_DIGEST_LENGTH && s.startsWith('sha256:', at + 1),
   };
 }
 
 /** The ReferenceRegexp match: `^(name)(?::(tag))?(?:@(digest))?$`, or null when it does not match. */
-export function matchReference(s: string): ReferenceParts | null {
+export function matchReference(s: string): MatchedParts | null {
   const suffix = splitSuffix(s, 0);
   if (suffix === null) return null;
-  const { nameEnd, tag, digest } = suffix;
+  const { nameEnd, tag, digest, digestValid } = suffix;
   // name = (domain "/")? remoteName; the optional domain is tried first, as the regex does.
   const firstSlash = s.indexOf('/');
   if (firstSlash > 0 && firstSlash < nameEnd && isDomain(s, 0, firstSlash) && isRemoteName(s, firstSlash + 1, nameEnd)) {
-    return { domain: s.slice(0, firstSlash), path: s.slice(firstSlash + 1, nameEnd), tag, digest };
+    return { domain: s.slice(0, firstSlash), path: s.slice(firstSlash + 1, nameEnd), tag, digest, digestValid };
   }
-  if (isRemoteName(s, 0, nameEnd)) return { domain: '', path: s.slice(0, nameEnd), tag, digest };
+  if (isRemoteName(s, 0, nameEnd)) return { domain: '', path: s.slice(0, nameEnd), tag, digest, digestValid };
   return null;
 }
 
 /** go-digest's Digest.Validate: the error text for an invalid digest, or null. */
 export function validateDigest(digest: string): string | null {
+  // Fast path for the overwhelmingly common case, without slicing: sha256 with 64 lower-case hex.
+  if (digest.length === SHA256_DIGEST_LENGTH && digest.startsWith('sha256:') && isLowerHexRange(digest, 7, SHA256_DIGEST_LENGTH)) return null;
   const colon = digest.indexOf(':');
   if (colon <= 0 || colon + 1 === digest.length) return ReferenceErrors.digestInvalidFormat;
   const algorithm = digest.slice(0, colon);
@@ -123,9 +138,9 @@ export function parseParts(s: string): ReferenceParts | string {
 }
 
 /** Parse's checks after the pattern matched: path length, then go-digest validation. */
-function checkParts(parts: ReferenceParts): ReferenceParts | string {
+function checkParts(parts: MatchedParts): ReferenceParts | string {
   if (parts.path.length > MAX_PATH_LENGTH) return ReferenceErrors.nameTooLong;
-  if (parts.digest !== null) {
+  if (parts.digest !== null && parts.digestValid !== true) {
     const digestError = validateDigest(parts.digest);
     if (digestError !== null) return digestError;
   }
@@ -151,7 +166,7 @@ function locateDomain(s: string): { domain: string; remainderStart: number; pref
     const nested = s.indexOf('/', slash + 1) >= 0;
     return { domain: DEFAULT_DOMAIN, remainderStart: slash + 1, prefix: nested ? '' : OFFICIAL_REPO_PREFIX, domainInInput: false };
   }
-  if (first === LOCALHOST || first.includes('.') || first.includes(':') || goToLower(first) !== first) {
+  if (first === LOCALHOST || first.includes('.') || first.includes(':') || (mayChangeWhenLowerCased(first) && goToLower(first) !== first)) {
     const isHub = first === DEFAULT_DOMAIN && s.indexOf('/', slash + 1) < 0;
     return { domain: first, remainderStart: slash + 1, prefix: isHub ? OFFICIAL_REPO_PREFIX : '', domainInInput: !isHub };
   }
@@ -174,7 +189,8 @@ export function parseNormalizedParts(s: string): ReferenceParts | string {
   // remainder is path[:tag][@digest], so match that in place instead of building a new string.
   const suffix = splitSuffix(s, remainderStart);
   if (suffix !== null && isRemoteName(s, remainderStart, suffix.nameEnd)) {
-    return checkParts({ domain, path: prefix + s.slice(remainderStart, suffix.nameEnd), tag: suffix.tag, digest: suffix.digest });
+    const { tag, digest, digestValid } = suffix;
+    return checkParts({ domain, path: prefix + s.slice(remainderStart, suffix.nameEnd), tag, digest, digestValid });
   }
   // No match: let Parse itself choose the error text (rare path, so the extra string is fine).
   return parseParts(`${domain}/${prefix}${s.slice(remainderStart)}`);
