@@ -98,8 +98,8 @@ class Client {
   }
 
   /**
-   * The image in `where` through every surface: decisions (REST; GraphQL when no labels are given, as its
-   * input has no labels), defaulting (REST, GraphQL) and manifests (REST JSON, GraphQL), checking on the way
+   * The image in `where` through every surface: decisions, defaulting and manifests, each over REST and
+   * GraphQL, checking on the way
    * that each manifests answer's YAML holds the image and policy it reports.
    */
   async judge(image: string, where: Where = {}): Promise<Outcome[]> {
@@ -111,11 +111,9 @@ class Client {
     outcomes.push({ surface: 'REST pull-decisions', denied: decision.reason === 'DeniedByPolicy', ...pick(decision, decision.message) });
     if (decision.reason === 'DeniedByPolicy') expect(decision).toMatchObject({ action: 'Fail', message: expect.stringMatching(/^denied by policy: /) });
 
-    if (where.labels === undefined) {
-      const input = { image, ...policy, registry: SIMULATED, ...(where.namespace === undefined ? {} : { pod: { namespace: where.namespace } }) };
-      const { pullDecision } = await this.graphql(DECISION_QUERY, { input });
-      outcomes.push({ surface: 'GraphQL pullDecision', denied: pullDecision.reason === 'DeniedByPolicy', ...pick(pullDecision, pullDecision.message) });
-    }
+    const input = { image, ...policy, registry: SIMULATED, context, ...(where.namespace === undefined ? {} : { pod: { namespace: where.namespace } }) };
+    const { pullDecision } = await this.graphql(DECISION_QUERY, { input });
+    outcomes.push({ surface: 'GraphQL pullDecision', denied: pullDecision.reason === 'DeniedByPolicy', ...pick(pullDecision, pullDecision.message) });
 
     const defaulted = (await this.http.post('/v1/pull-policy/default').send({ image, ...policy, context }).expect(200)).body;
     outcomes.push({ surface: 'REST pull-policy/default', denied: defaulted.denied, ...pick(defaulted) });
@@ -589,11 +587,25 @@ spec:
       expect(echoed(defaultManifests.containers[1].warnings)).toEqual({ operation: 'manifest', image: 'nginx:latest', imagePullPolicy: 'Always', context: { ...context, container: 'run', containerType: 'containers' } });
     });
 
-    it('decisions: the context (REST) or the pod\'s namespace (GraphQL)', async () => {
+    it('decisions: the context, with the pod\'s namespace (REST and GraphQL)', async () => {
       const rest = (await client.http.post('/v1/pull-decisions').send({ image: 'nginx:1.25', context: { namespace: 'echo', labels: { tier: 'web' } }, registry: SIMULATED }).expect(200)).body;
       expect(echoed(rest.warnings)).toEqual({ operation: 'decision', image: 'nginx:1.25', imagePullPolicy: 'IfNotPresent', context: { namespace: 'echo', labels: { tier: 'web' } } });
       const { pullDecision } = await client.graphql(DECISION_QUERY, { input: { image: 'nginx:1.25', pod: { namespace: 'echo' }, registry: SIMULATED } });
       expect(echoed(pullDecision.warnings)).toEqual({ operation: 'decision', image: 'nginx:1.25', imagePullPolicy: 'IfNotPresent', context: { namespace: 'echo' } });
+      const labelled = await client.graphql(DECISION_QUERY, { input: { image: 'nginx:1.25', context: { labels: { tier: 'web' }, kind: 'Pod' }, pod: { namespace: 'echo' }, registry: SIMULATED } });
+      expect(echoed(labelled.pullDecision.warnings)).toEqual({ operation: 'decision', image: 'nginx:1.25', imagePullPolicy: 'IfNotPresent', context: { namespace: 'echo', labels: { tier: 'web' }, kind: 'Pod' } });
+    });
+
+    it('decisions for manifests: each pod\'s namespace, labels, kind, name and container', async () => {
+      const yaml = 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: echo, labels: {app: web}}\nspec:\n  template:\n    metadata: {labels: {tier: front}}\n    spec:\n      containers: [{name: main, image: "nginx:1.25"}]\n';
+      const answer = (await client.http.post('/v1/pull-decisions/manifests').send({ manifests: yaml, registry: SIMULATED }).expect(200)).body;
+      const decision = answer.results[0].decision;
+      expect(echoed(decision.warnings)).toEqual({
+        operation: 'decision',
+        image: 'nginx:1.25',
+        imagePullPolicy: 'IfNotPresent',
+        context: { namespace: 'echo', labels: { app: 'web', tier: 'front' }, kind: 'Deployment', name: 'web', container: 'main' },
+      });
     });
   });
 

@@ -9,6 +9,7 @@ import { Type } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsBoolean, IsDefined, IsIn, IsOptional, IsString, MaxLength, ValidateNested } from 'class-validator';
 import { PluginReportDto } from '../plugin-host/plugin.dto.js';
 import { PluginReportModel } from '../plugin-host/plugin.models.js';
+import { IsPluginContext, PluginContextInputDto } from '../pull-policy/pull-policy.dto.js';
 import { PullPolicyEnum } from '../reference/reference.models.js';
 import { ErrorBodyDto } from '../reference/reference.dto.js';
 import { LIMITS } from './decision.schemas.js';
@@ -214,8 +215,14 @@ export class PullDecisionInputDto {
   @IsOptional()
   @IsBoolean()
   detectDrift?: boolean;
-  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'Free-form context for plugins (REST only)' })
-  context?: Record<string, unknown>;
+  @ApiPropertyOptional({
+    type: PluginContextInputDto,
+    description: 'Where the image is used (namespace, labels, kind, name, container): the rule plugins decide with it. Other keys are passed to the plugins as they are (REST).',
+  })
+  @Field(() => PluginContextInputDto, { nullable: true, description: 'Where the image is used, for the rule plugins' })
+  @IsOptional()
+  @IsPluginContext()
+  context?: PluginContextInputDto | null;
 }
 
 export class PullDecisionsBatchBody {

@@ -187,7 +187,13 @@ export class DecisionService {
       return {
         image: report.image ?? '',
         imagePullPolicy: report.podPullPolicy ?? report.imagePullPolicy,
-        context: { namespace, kind: report.kind, ...(report.name === null ? {} : { name: report.name }), ...(report.container === null ? {} : { container: report.container }) },
+        context: {
+          namespace,
+          labels: pod.labels,
+          kind: report.kind,
+          ...(report.name === null ? {} : { name: report.name }),
+          ...(report.container === null ? {} : { container: report.container }),
+        },
         node: input.node,
         registry: input.registry,
         detectDrift: input.detectDrift,

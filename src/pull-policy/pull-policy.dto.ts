@@ -128,7 +128,7 @@ export function contextProblem(value: unknown, field = 'context'): string | null
   return null;
 }
 
-function IsPluginContext(options?: ValidationOptions): PropertyDecorator {
+export function IsPluginContext(options?: ValidationOptions): PropertyDecorator {
   return ValidateBy(
     {
       name: 'isPluginContext',
