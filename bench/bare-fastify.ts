@@ -14,4 +14,7 @@ const digestAnswer = process.env.BENCH_DIGEST_ANSWER ? JSON.parse(process.env.BE
 fastify.get('/healthz', async () => ({ status: 'ok' }));
 fastify.get('/v1/references/parse', async () => answer);
 fastify.get('/v1/digests', async () => digestAnswer);
+// Echoes nothing of the request: answers a fixed body of the size the service answers (JSON parsed and re-serialised).
+const echoAnswer = process.env.BENCH_ECHO_BODY ? JSON.parse(process.env.BENCH_ECHO_BODY) : {};
+fastify.post('/echo', async () => echoAnswer);
 await fastify.listen({ port, host: '127.0.0.1' });

@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: the speed targets of the issues, measured in one run so ratios compare like with like.
  * Sections: parser (in-process), http (REST vs a bare Fastify route), digests (real registry and Redis),
- * decisions (pull decisions, plugins), manifests (in-process defaulting).
+ * decisions (pull decisions, plugins), manifests (in-process defaulting), admission (webhook, 60 s sustained).
  * Pass section names to run only some: `npm run bench -- parser http`.
  * The load generator shares the machine with the servers: absolute numbers are noisy, ratios are not.
  */
@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { parseReference } from '../src/reference/parse.js';
 import { buildCorpus } from './corpus.js';
 import { benchDecisions, benchManifests } from './decisions.js';
+import { benchAdmission } from './admission.js';
 import { benchDigests } from './digests.js';
 import { DIST_ROOT, fmt, line, load, startServer } from './support.js';
 
@@ -80,6 +81,7 @@ const SECTIONS: Record<string, () => void | Promise<void>> = {
   digests: () => benchDigests(DURATION),
   decisions: () => benchDecisions(DURATION),
   manifests: benchManifests,
+  admission: () => benchAdmission(DURATION, Number(process.env.BENCH_SUSTAIN_SECONDS ?? 60)),
 };
 const wanted = process.argv.slice(2).filter((arg) => arg in SECTIONS);
 for (const name of wanted.length ? wanted : Object.keys(SECTIONS)) {

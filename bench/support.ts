@@ -19,6 +19,7 @@ export async function freePort(): Promise<number> {
 
 export interface RunningServer {
   url: string;
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -44,6 +45,7 @@ export async function startServer(script: string, env: Record<string, string>, r
   }
   return {
     url,
+    pid: child.pid ?? 0,
     stop: () =>
       new Promise<void>((resolve) => {
         child.once('exit', () => resolve());
@@ -61,7 +63,15 @@ export interface LoadResult {
 }
 
 /** A fixed-duration load from this process (the servers run in their own processes). */
-export async function load(options: { url: string; method?: 'GET' | 'POST'; body?: string; connections?: number; durationSeconds?: number }): Promise<LoadResult> {
+export async function load(options: {
+  url: string;
+  method?: 'GET' | 'POST';
+  body?: string;
+  connections?: number;
+  durationSeconds?: number;
+  /** Requests per second for all connections together (a steady load instead of as fast as possible). */
+  overallRate?: number;
+}): Promise<LoadResult> {
   const result = await autocannon({
     url: options.url,
     method: options.method ?? 'GET',
@@ -69,6 +79,7 @@ export async function load(options: { url: string; method?: 'GET' | 'POST'; body
     headers: options.body ? { 'content-type': 'application/json' } : undefined,
     connections: options.connections ?? 32,
     duration: options.durationSeconds ?? 8,
+    ...(options.overallRate === undefined ? {} : { overallRate: options.overallRate }),
   });
   return {
     requestsPerSecond: result.requests.average,
