@@ -9,18 +9,6 @@ export const MAX_PULL_SECRETS = 20;
 /** A docker config is small; a larger value is a mistake or an attack. */
 export const MAX_DOCKERCONFIG_LENGTH = 64 * 1024;
 
-export class DigestQuery {
-  @ApiProperty({ description: 'Image reference as written in a pod spec', example: 'nginx:1.25' })
-  @IsDefined({ message: 'image is required' })
-  @IsString({ message: 'image must be given once, as a string' })
-  image: string;
-
-  @ApiPropertyOptional({ description: 'os/architecture[/variant]: also answer the digest of that platform\'s manifest', example: 'linux/arm64' })
-  @IsOptional()
-  @IsString({ message: 'platform must be given once, as a string' })
-  platform?: string;
-}
-
 export class PullSecretDto {
   @ApiProperty({ description: 'The `.dockerconfigjson` value of a kubernetes.io/dockerconfigjson Secret (never echoed or logged)' })
   @IsDefined({ message: 'dockerconfigjson is required' })

@@ -8,10 +8,13 @@ import {
   ApiOkResponse,
   ApiOperation,
   ApiServiceUnavailableResponse,
+  ApiQuery,
   ApiTags,
 } from '@nestjs/swagger';
+import { RouteSchema } from '@nestjs/platform-fastify';
 import { ErrorResponseDto } from '../reference/reference.dto.js';
-import { DigestAnswerDto, DigestQuery, DigestsBody, DigestsResponseDto } from './digest.dto.js';
+import { DigestAnswerDto, DigestsBody, DigestsResponseDto } from './digest.dto.js';
+import { digestAnswerSchema, digestQuerySchema } from './digest.schemas.js';
 import { type DigestAnswer, type DigestOutcome, DigestService } from './digest.service.js';
 
 @ApiTags('digests')
@@ -28,8 +31,12 @@ export class DigestsController {
   @ApiBadGatewayResponse({ type: ErrorResponseDto, description: 'RegistryUnauthorized' })
   @ApiServiceUnavailableResponse({ type: ErrorResponseDto, description: 'RegistryUnavailable or RegistryRateLimited (with Retry-After)' })
   @ApiGatewayTimeoutResponse({ type: ErrorResponseDto, description: 'RegistryTimeout' })
-  resolve(@Query() query: DigestQuery): Promise<DigestAnswer> {
-    return this.digests.resolve(query.image, { platform: query.platform });
+  @ApiQuery({ name: 'image', required: true, description: 'Image reference as written in a pod spec', example: 'nginx:1.25' })
+  @ApiQuery({ name: 'platform', required: false, description: "os/architecture[/variant]: also answer the digest of that platform's manifest", example: 'linux/arm64' })
+  // The hot route of cached lookups: Fastify's compiled schemas check the query and write the answer.
+  @RouteSchema({ querystring: digestQuerySchema, response: { 200: digestAnswerSchema } })
+  resolve(@Query('image') image: string, @Query('platform') platform?: string): Promise<DigestAnswer> {
+    return this.digests.resolve(image, { platform });
   }
 
   @Post()
