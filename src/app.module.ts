@@ -26,6 +26,7 @@ class LogFlusher implements OnApplicationShutdown {
   constructor(@Inject(LOGGER) private readonly logger: Logger) {}
 
   onApplicationShutdown(): void {
+    flushLogger(this.logger); // the last access-log lines first, so "stopped" is the last line
     this.logger.info('image policy service stopped');
     flushLogger(this.logger);
   }

@@ -47,8 +47,12 @@ export class PinoNestLogger implements LoggerService {
 /** Nest injection token for the pino logger. */
 export const LOGGER = Symbol('LOGGER');
 
+/** Access-log lines not yet handed to the log stream (see createAccessLog), flushed with the logger. */
+const pendingAccessLogs = new Set<() => void>();
+
 /** Writes out buffered log lines now (at shutdown: a process ended by a signal gets no 'exit' event). */
 export function flushLogger(target: Logger | { flushSync(): void }): void {
+  for (const flush of pendingAccessLogs) flush();
   const stream = 'flushSync' in target ? target : (target as unknown as Record<symbol, unknown>)[pino.symbols.streamSym];
   try {
     (stream as { flushSync?: () => void } | undefined)?.flushSync?.();
@@ -66,20 +70,38 @@ export interface AccessLogEntry {
   key?: string;
 }
 
+/** Lines gathered before one write to the log stream (each write costs it about 3.5 µs here). */
+const ACCESS_LOG_BATCH = 256;
+
 /**
  * The access log: one JSON line per request, in the same shape and stream as the logger's own lines.
- * Formatted by hand because pino's generic path costs about 5 µs a line here — a sixth of what a whole
- * request costs a bare Fastify server — and these lines have a fixed shape.
+ * Formatted by hand (pino's generic path costs about 5 µs a line here, a sixth of what a whole request
+ * costs a bare Fastify server) and handed to the stream in batches: once per event-loop turn, or every
+ * ACCESS_LOG_BATCH lines under load.
  */
 export function createAccessLog(logger: Logger): (entry: AccessLogEntry) => void {
   if (!logger.isLevelEnabled('info')) return () => undefined;
   const stream = (logger as unknown as Record<symbol, { write(line: string): void }>)[pino.symbols.streamSym];
   const prefix = `{"level":${logger.levels.values.info}`;
   const base = ',"service":"image-policy-service"';
+  let pending: string[] = [];
+  let scheduled = false;
+  const flush = (): void => {
+    scheduled = false;
+    if (pending.length === 0) return;
+    stream.write(pending.join(''));
+    pending = [];
+  };
+  pendingAccessLogs.add(flush);
   return ({ method, route, status, ms, key }) => {
     const keyField = key === undefined ? '' : `,"key":${JSON.stringify(key)}`;
-    stream.write(
+    pending.push(
       `${prefix},"time":"${new Date().toISOString()}"${base},"method":${JSON.stringify(method)},"route":${JSON.stringify(route)},"status":${status},"ms":${ms}${keyField},"msg":"request"}\n`,
     );
+    if (pending.length >= ACCESS_LOG_BATCH) flush();
+    else if (!scheduled) {
+      scheduled = true;
+      setImmediate(flush);
+    }
   };
 }
