@@ -4,7 +4,7 @@
  * checking for errors and memory growth.
  */
 import { join } from 'node:path';
-import { DIST_ROOT, fmt, line, load, startServer } from './support.js';
+import { compare, DIST_ROOT, fmt, line, load, startServer } from './support.js';
 
 const MAIN = join(DIST_ROOT, 'src', 'main.js');
 const ROOT = join(DIST_ROOT, '..');
@@ -50,8 +50,13 @@ export async function benchAdmission(durationSeconds: number, sustainSeconds: nu
     try {
       await load({ url: `${bare.url}/echo`, method: 'POST', body, durationSeconds: 2 });
       await load({ url: `${service.url}/v1/admission/mutate`, method: 'POST', body, durationSeconds: 2 });
-      const bareResult = await load({ url: `${bare.url}/echo`, method: 'POST', body, durationSeconds });
-      const mutate = await load({ url: `${service.url}/v1/admission/mutate`, method: 'POST', body, durationSeconds });
+      const [bareResult, mutate] = await compare(
+        [
+          { url: `${bare.url}/echo`, method: 'POST', body },
+          { url: `${service.url}/v1/admission/mutate`, method: 'POST', body },
+        ],
+        durationSeconds,
+      );
       const ratio = mutate.requestsPerSecond / bareResult.requestsPerSecond;
       line('admission: bare Fastify POST, same-size answer, requests/s', fmt(bareResult.requestsPerSecond));
       line('admission: POST /v1/admission/mutate (10 containers), requests/s', `${fmt(mutate.requestsPerSecond)} (p99 ${mutate.latencyP99Ms} ms, non-2xx ${mutate.non2xx})`);

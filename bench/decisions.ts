@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { defaultManifests } from '../src/pull-policy/manifests.js';
 import { RegistryPusher } from '../test/support/registry-push.js';
 import { startRegistry } from '../test/support/registry-server.js';
-import { DIST_ROOT, fmt, line, load, startServer } from './support.js';
+import { compare, DIST_ROOT, fmt, line, load, startServer } from './support.js';
 
 const MAIN = join(DIST_ROOT, 'src', 'main.js');
 
@@ -54,9 +54,7 @@ export async function benchDecisions(durationSeconds: number): Promise<void> {
     }
     await load({ url: parseUrl, durationSeconds: 2 });
 
-    const parse = await load({ url: parseUrl, durationSeconds });
-    const plain = await load({ ...decide(noPlugins.url), durationSeconds });
-    const plugged = await load({ ...decide(allPlugins.url), durationSeconds });
+    const [parse, plain, plugged] = await compare([{ url: parseUrl }, decide(noPlugins.url), decide(allPlugins.url)], durationSeconds);
     const decisionRatio = plain.requestsPerSecond / parse.requestsPerSecond;
     const pluginRatio = plugged.requestsPerSecond / plain.requestsPerSecond;
     line('decisions: GET /v1/references/parse, requests/s', fmt(parse.requestsPerSecond));

@@ -7,7 +7,7 @@ import { startProxy } from '../test/support/proxy.js';
 import { startRedis } from '../test/support/redis-server.js';
 import { RegistryPusher } from '../test/support/registry-push.js';
 import { startRegistry } from '../test/support/registry-server.js';
-import { DIST_ROOT, fmt, line, load, startServer } from './support.js';
+import { compare, DIST_ROOT, fmt, line, load, startServer } from './support.js';
 
 const MAIN = join(DIST_ROOT, 'src', 'main.js');
 
@@ -26,8 +26,7 @@ export async function benchDigests(durationSeconds: number): Promise<void> {
     try {
       await load({ url: service.url + path, durationSeconds: 2 });
       await load({ url: bare.url + '/v1/digests', durationSeconds: 2 });
-      const bareResult = await load({ url: bare.url + '/v1/digests', durationSeconds });
-      const cached = await load({ url: service.url + path, durationSeconds });
+      const [bareResult, cached] = await compare([{ url: bare.url + '/v1/digests' }, { url: service.url + path }], durationSeconds);
       const ratio = cached.requestsPerSecond / bareResult.requestsPerSecond;
       line('digests: bare Fastify, requests/s', `${fmt(bareResult.requestsPerSecond)}`);
       line('digests: cached GET /v1/digests, requests/s', `${fmt(cached.requestsPerSecond)} (p99 ${cached.latencyP99Ms} ms, non-2xx ${cached.non2xx})`);

@@ -11,9 +11,9 @@ import { buildCorpus } from './corpus.js';
 import { benchDecisions, benchManifests } from './decisions.js';
 import { benchAdmission } from './admission.js';
 import { benchDigests } from './digests.js';
-import { DIST_ROOT, fmt, line, load, startServer } from './support.js';
+import { compare, DIST_ROOT, fmt, line, load, startServer } from './support.js';
 
-const DURATION = Number(process.env.BENCH_SECONDS ?? 8);
+const DURATION = Number(process.env.BENCH_SECONDS ?? 9); // per server, split into BENCH_ROUNDS alternating rounds
 
 function benchParser(): void {
   const corpus = buildCorpus(20_000, join(DIST_ROOT, '..', 'test', 'fixtures', 'reference-examples.jsonl'));
@@ -54,9 +54,7 @@ async function benchHttp(): Promise<void> {
     await load({ url: service.url + path, durationSeconds: 2 }); // warm-up
     await load({ url: bare.url + path, durationSeconds: 2 });
     await load({ url: nest.url + path, durationSeconds: 2 });
-    const bareResult = await load({ url: bare.url + path, durationSeconds: DURATION });
-    const nestResult = await load({ url: nest.url + path, durationSeconds: DURATION });
-    const serviceResult = await load({ url: service.url + path, durationSeconds: DURATION });
+    const [bareResult, nestResult, serviceResult] = await compare([{ url: bare.url + path }, { url: nest.url + path }, { url: service.url + path }], DURATION);
     const ratio = serviceResult.requestsPerSecond / bareResult.requestsPerSecond;
     line('http: bare Fastify GET, requests/s', `${fmt(bareResult.requestsPerSecond)} (p99 ${bareResult.latencyP99Ms} ms)`);
     line('http: minimal NestJS app GET (same JSON), requests/s', `${fmt(nestResult.requestsPerSecond)} (${Math.round((nestResult.requestsPerSecond / bareResult.requestsPerSecond) * 100)} % of bare)`);

@@ -95,3 +95,22 @@ export function line(label: string, value: string): void {
 }
 
 export const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
+
+export type LoadOptions = Parameters<typeof load>[0];
+
+/**
+ * Measures several loads in alternation, `rounds` times each, and keeps each one's median: a ratio of
+ * medians measured side by side survives a noisy machine far better than one run of each.
+ */
+export async function compare(loads: LoadOptions[], durationSeconds: number, rounds = Number(process.env.BENCH_ROUNDS ?? 3)): Promise<LoadResult[]> {
+  const results: LoadResult[][] = loads.map(() => []);
+  const each = Math.max(1, Math.round(durationSeconds / rounds));
+  for (let round = 0; round < rounds; round++) {
+    for (const [index, options] of loads.entries()) results[index].push(await load({ ...options, durationSeconds: each }));
+  }
+  return results.map((runs) => {
+    const sorted = [...runs].sort((a, b) => a.requestsPerSecond - b.requestsPerSecond);
+    const median = sorted[Math.floor(sorted.length / 2)];
+    return { ...median, non2xx: runs.reduce((sum, run) => sum + run.non2xx, 0), errors: runs.reduce((sum, run) => sum + run.errors, 0) };
+  });
+}
