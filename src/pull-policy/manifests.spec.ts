@@ -161,6 +161,20 @@ describe('forms: the answer has the form of the question', () => {
 });
 
 describe('YAML text round trip', () => {
+  it.each([
+    ['imagePullPolicy:   # set by the pipeline', 'imagePullPolicy:   IfNotPresent # set by the pipeline'],
+    ['imagePullPolicy: # set', 'imagePullPolicy: IfNotPresent # set'],
+    ['imagePullPolicy:', 'imagePullPolicy: IfNotPresent'],
+  ])('fills an empty %j without swallowing a comment into the value', (line, expected) => {
+    for (const anchor of ['', '&x ']) {
+      // The anchor sends the text through the full YAML path as well as the fast one.
+      const text = `apiVersion: v1\nkind: Pod\nmetadata:\n  name: ${anchor}p\nspec:\n  containers:\n    - name: c\n      image: nginx:1.25\n      ${line}\n`;
+      const result = defaultManifests({ manifests: text });
+      expect(result.manifests).toBe(text.replace(line, expected));
+      expect(parseAllDocuments(result.manifests as string)[0].toJS().spec.containers[0].imagePullPolicy).toBe('IfNotPresent');
+    }
+  });
+
   const text = `# Deployment of the web tier
 apiVersion: apps/v1
 kind: Deployment   # keep this comment

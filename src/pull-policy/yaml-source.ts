@@ -22,15 +22,25 @@ import {
   type YAMLMap,
 } from 'yaml';
 import { ApiError, ErrorCode } from '../common/errors.js';
+import { type FastMap, type FastNode, type FastStream, fastParseYaml } from './yaml-fast.js';
 
 export type PathSegment = string | number;
 
 export interface YamlSource {
   text: string;
+  /** The full `yaml` Documents (built on first use when the fast reader read the text). */
   documents: Document.Parsed[];
   /** Each document as plain JavaScript (what `kubectl` would send as JSON); null for empty documents. */
   values: unknown[];
+  /** The fast reader's nodes when it could read the text (see yaml-fast.ts); null when the full path read it. */
+  fast: FastStream | null;
 }
+
+/**
+ * Whether parseYamlSource tries the fast reader first. Only tests turn it off, to compare the fast path
+ * with the full one.
+ */
+export const yamlReading = { fast: true };
 
 /** Largest number of alias expansions accepted in one document (the library default is 100). */
 const MAX_ALIAS_COUNT = 1_000;
@@ -40,6 +50,22 @@ const MAX_ALIAS_COUNT = 1_000;
  * names the line and column (1-based) of the first problem.
  */
 export function parseYamlSource(text: string, field: string): YamlSource {
+  const fast = yamlReading.fast ? fastParseYaml(text) : null;
+  if (fast === null) return parseFullYamlSource(text, field);
+  let documents: Document.Parsed[] | undefined;
+  return {
+    text,
+    values: fast.values,
+    fast,
+    get documents(): Document.Parsed[] {
+      documents ??= parseFullYamlSource(text, field).documents;
+      return documents;
+    },
+  };
+}
+
+/** parseYamlSource with the `yaml` package's Documents (any YAML). */
+function parseFullYamlSource(text: string, field: string): YamlSource {
   const lineCounter = new LineCounter();
   const documents = parseAllDocuments(text, {
     version: '1.1',
@@ -50,7 +76,7 @@ export function parseYamlSource(text: string, field: string): YamlSource {
   }) as Document.Parsed[] | { errors: unknown[] };
   if (!Array.isArray(documents)) {
     // parseAllDocuments returns an EmptyStream for input without any document.
-    return { text, documents: [], values: [] };
+    return { text, documents: [], values: [], fast: null };
   }
   documents.forEach((document, index) => {
     const error = document.errors[0];
@@ -67,7 +93,7 @@ export function parseYamlSource(text: string, field: string): YamlSource {
       throw new ApiError(ErrorCode.InvalidManifest, `${field}: YAML cannot be read${where}: ${firstLine((error as Error).message)}`);
     }
   });
-  return { text, documents, values };
+  return { text, documents, values, fast: null };
 }
 
 function firstLine(message: string): string {
@@ -98,13 +124,7 @@ export function applyYamlEdits(source: YamlSource, edits: readonly YamlFieldEdit
   if (edits.length === 0) return source.text;
   const text = source.text;
   const newline = newlineOf(text);
-  const splices: Splice[] = [];
-  for (const edit of edits) {
-    const document = source.documents[edit.document];
-    const map = document === undefined ? null : mapAt(document, edit.path);
-    if (map === null) continue; // the walker only edits mappings it found, so this does not happen
-    splices.push(spliceFor(text, newline, map, edit));
-  }
+  const splices = (source.fast === null ? null : fastSplices(source.fast, text, newline, edits)) ?? fullSplices(source, text, newline, edits);
   // One pass over the text (linear, however many edits).
   splices.sort((a, b) => a.start - b.start || a.end - b.end);
   const parts: string[] = [];
@@ -118,12 +138,77 @@ export function applyYamlEdits(source: YamlSource, edits: readonly YamlFieldEdit
   return parts.join('');
 }
 
+function fullSplices(source: YamlSource, text: string, newline: string, edits: readonly YamlFieldEdit[]): Splice[] {
+  const splices: Splice[] = [];
+  for (const edit of edits) {
+    const document = source.documents[edit.document];
+    const map = document === undefined ? null : mapAt(document, edit.path);
+    if (map === null) continue; // the walker only edits mappings it found, so this does not happen
+    splices.push(spliceFor(text, newline, map, edit));
+  }
+  return splices;
+}
+
+/** The splices of spliceFor, from the fast reader's nodes; null when one edit needs the full Documents. */
+function fastSplices(stream: FastStream, text: string, newline: string, edits: readonly YamlFieldEdit[]): Splice[] | null {
+  const splices: Splice[] = [];
+  for (const edit of edits) {
+    const map = fastMapAt(stream, edit.document, edit.path);
+    if (map === null) return null;
+    const splice = fastSpliceFor(text, newline, map, edit);
+    if (splice === null) return null;
+    splices.push(splice);
+  }
+  return splices;
+}
+
+function fastNodeAt(stream: FastStream, document: number, path: readonly PathSegment[]): FastNode | null {
+  let node: FastNode | null | undefined = stream.roots[document];
+  for (const segment of path) {
+    if (node === null || node === undefined) return null;
+    if (node.kind === 'map') node = node.byKey.get(String(segment))?.value;
+    else if (node.kind === 'seq' && typeof segment === 'number') node = node.items[segment];
+    else return null;
+  }
+  return node ?? null;
+}
+
+function fastMapAt(stream: FastStream, document: number, path: readonly PathSegment[]): FastMap | null {
+  const node = fastNodeAt(stream, document, path);
+  return node !== null && node.kind === 'map' ? node : null;
+}
+
+/** spliceFor on the fast reader's nodes (block mappings only); null when it needs the full Documents. */
+function fastSpliceFor(text: string, newline: string, map: FastMap, edit: YamlFieldEdit): Splice | null {
+  const existing = map.byKey.get(edit.key);
+  if (existing !== undefined) {
+    const value = existing.value;
+    if (value.kind !== 'scalar' && value.kind !== 'flow') return null;
+    const [start, end] = value.range;
+    if (start === end) return emptyValueSplice(text, start, edit.value);
+    return { start, end, text: quoted(edit.value, value.kind === 'scalar' ? Scalar[value.type] : undefined) };
+  }
+  const anchor = (edit.after !== undefined ? map.byKey.get(edit.after) : undefined) ?? map.pairs[map.pairs.length - 1];
+  if (anchor.value.kind !== 'scalar' && anchor.value.kind !== 'flow') return null;
+  const jsonStyle = anchor.keyType === 'QUOTE_DOUBLE';
+  const pairText = jsonStyle ? `${JSON.stringify(edit.key)}: ${JSON.stringify(edit.value)}` : `${edit.key}: ${edit.value}`;
+  const keyOffset = map.pairs[0].keyStart;
+  const indent = ' '.repeat(keyOffset - lineStart(text, keyOffset));
+  const position = endOfLine(text, anchor.value.range[1]);
+  return { start: position, end: position, text: `${newline}${indent}${pairText}` };
+}
+
 /**
  * The node that the value of `key` in the mapping at `path` is (an alias is followed to its anchor's node),
  * and whether it is written as an alias; null when the mapping or its own key is not there. Edits use it to
  * find containers that share an anchored value.
  */
 export function yamlValueOf(source: YamlSource, document: number, path: readonly PathSegment[], key: string): { node: object; alias: boolean; anchored: boolean } | null {
+  if (source.fast !== null) {
+    // The fast reader declines anchors and aliases.
+    const value = fastMapAt(source.fast, document, path)?.byKey.get(key)?.value;
+    return value === undefined ? null : { node: value, alias: false, anchored: false };
+  }
   const parsed = source.documents[document];
   const map = parsed === undefined ? null : mapAt(parsed, path);
   const pair = map === null ? undefined : findPair(map, key);
@@ -208,6 +293,14 @@ function quoted(value: string, type: Scalar.Type | undefined): string {
   return value;
 }
 
+/**
+ * A value written where a key has none (`imagePullPolicy:` or `imagePullPolicy:   # note`): a space after
+ * the colon, and one before a comment, which YAML would otherwise read as part of the value.
+ */
+function emptyValueSplice(text: string, at: number, value: string): Splice {
+  return { start: at, end: at, text: (text[at - 1] === ':' ? ' ' : '') + value + (text[at] === '#' ? ' ' : '') };
+}
+
 function spliceFor(text: string, newline: string, map: YAMLMap<ParsedNode, ParsedNode | null>, edit: YamlFieldEdit): Splice {
   const mapRange = map.range ?? [0, 0, 0]; // mapAt only returns mappings that have a range
   const existing = findPair(map, edit.key);
@@ -217,7 +310,7 @@ function spliceFor(text: string, newline: string, map: YAMLMap<ParsedNode, Parse
       const [start, end] = value.range;
       if (start === end) {
         // `imagePullPolicy:` with nothing after the colon
-        return { start, end, text: (text[start - 1] === ':' ? ' ' : '') + edit.value };
+        return emptyValueSplice(text, start, edit.value);
       }
       return { start, end, text: quoted(edit.value, isScalar(value) ? value.type : undefined) };
     }
