@@ -4,12 +4,14 @@ import type { AppConfig } from '../config/config.js';
 
 /**
  * Structured JSON logs on stdout. Secrets are redacted by key wherever they appear in a log object.
- * Lines are buffered and written in 4 KiB chunks: one write system call per access-log line would
- * cost more than answering the request. The buffer is flushed on exit.
+ * Lines are buffered and written in 4 KiB chunks (one write system call per access-log line would
+ * cost more than answering the request), at least once a second, and at exit.
  */
 export function createLogger(config: Pick<AppConfig, 'logLevel'>): Logger {
   const destination = pino.destination({ dest: 1, sync: false, minLength: 4096 });
   process.once('exit', () => flushLogger(destination));
+  // A quiet service still shows its lines within a second.
+  setInterval(() => flushLogger(destination), 1_000).unref();
   return pino({
     level: config.logLevel,
     base: { service: 'image-policy-service' },

@@ -1,44 +1,56 @@
 import type { FastifyInstance } from 'fastify';
-import { Counter, collectDefaultMetrics, Histogram, register } from 'prom-client';
+import { collectDefaultMetrics, register } from 'prom-client';
+import { HistogramStats, type MetricValue, registerScrapeMetric } from './scrape-metrics.js';
 
+const REQUESTS = 'http_requests_total';
+const DURATION = 'http_request_duration_seconds';
+const BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/** Per method and route pattern: the request count per status and the latency histogram. */
+interface RouteSeries {
+  method: string;
+  route: string;
+  statuses: Map<number, number>;
+  duration: HistogramStats;
+}
+
+const series = new Map<string, RouteSeries>();
 let defaultsCollected = false;
 
-const requests = new Counter({
-  name: 'http_requests_total',
-  help: 'HTTP requests answered, by method, route pattern and status code',
-  labelNames: ['method', 'route', 'status'] as const,
+registerScrapeMetric(REQUESTS, 'HTTP requests answered, by method, route pattern and status code', 'counter', () => {
+  const values: MetricValue[] = [];
+  for (const { method, route, statuses } of series.values()) {
+    for (const [status, count] of statuses) values.push({ value: count, labels: { method, route, status } });
+  }
+  return values;
 });
 
-const duration = new Histogram({
-  name: 'http_request_duration_seconds',
-  help: 'Time to answer HTTP requests, by method and route pattern',
-  labelNames: ['method', 'route'] as const,
-  buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+registerScrapeMetric(DURATION, 'Time to answer HTTP requests, by method and route pattern', 'histogram', () => {
+  const values: MetricValue[] = [];
+  for (const { method, route, duration } of series.values()) values.push(...duration.values(DURATION, { method, route }));
+  return values;
 });
 
 /**
- * Counts and times every request in one Fastify hook. Routes are labelled by their pattern
- * (`/v1/references/parse`), never by the raw URL, so hostile URLs cannot explode label cardinality.
+ * Counts and times every request in one Fastify hook, into plain numbers read at scrape time. Routes
+ * are labelled by their pattern (`/v1/references/parse`), never by the raw URL, so hostile URLs cannot
+ * multiply series.
  */
 export function instrumentHttp(fastify: FastifyInstance): void {
   if (!defaultsCollected) {
     collectDefaultMetrics();
     defaultsCollected = true;
   }
-  // Label lookups hash the label set on every call; keep each series' child instead.
-  const series = new Map<string, { count: () => void; time: (seconds: number) => void }>();
   fastify.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
-    const key = `${request.method} ${reply.statusCode} ${route}`;
-    let child = series.get(key);
-    if (child === undefined) {
-      const counter = requests.labels(request.method, route, String(reply.statusCode));
-      const histogram = duration.labels(request.method, route);
-      child = { count: () => counter.inc(), time: (seconds) => histogram.observe(seconds) };
-      series.set(key, child);
+    const key = `${request.method} ${route}`;
+    let entry = series.get(key);
+    if (entry === undefined) {
+      entry = { method: request.method, route, statuses: new Map(), duration: new HistogramStats(BUCKETS) };
+      series.set(key, entry);
     }
-    child.count();
-    child.time(reply.elapsedTime / 1000);
+    entry.statuses.set(reply.statusCode, (entry.statuses.get(reply.statusCode) ?? 0) + 1);
+    entry.duration.observe(reply.elapsedTime / 1000);
     done();
   });
 }

@@ -9,7 +9,7 @@
  * nanoseconds to update) that the registry reads when /metrics is scraped; prom-client's labelled
  * children cost about a microsecond per plugin call. Process-wide, keyed by plugin name, like labels.
  */
-import { type Metric, register } from 'prom-client';
+import { HistogramStats, type MetricValue, registerScrapeMetric } from '../metrics/scrape-metrics.js';
 
 export type PluginFailureKind = 'error' | 'rejection' | 'timeout' | 'invalid-result' | 'invalid-mutation';
 export type EvaluationOutcome = 'allow' | 'warn' | 'deny' | 'error';
@@ -23,17 +23,10 @@ export const DURATION_BUCKETS: readonly number[] = [0.00005, 0.0001, 0.00025, 0.
 export class PluginStats {
   readonly evaluations: Record<EvaluationOutcome, number> = { allow: 0, warn: 0, deny: 0, error: 0 };
   readonly failures: Record<PluginFailureKind, number> = { error: 0, rejection: 0, timeout: 0, 'invalid-result': 0, 'invalid-mutation': 0 };
-  /** Observations per bucket (not cumulative); the last slot is +Inf. */
-  readonly buckets = new Float64Array(DURATION_BUCKETS.length + 1);
-  sum = 0;
-  count = 0;
+  readonly duration = new HistogramStats(DURATION_BUCKETS);
 
   observe(seconds: number): void {
-    let i = 0;
-    while (i < DURATION_BUCKETS.length && seconds > DURATION_BUCKETS[i]) i++;
-    this.buckets[i]++;
-    this.sum += seconds;
-    this.count++;
+    this.duration.observe(seconds);
   }
 }
 
@@ -49,51 +42,21 @@ export function pluginStats(plugin: string): PluginStats {
   return found;
 }
 
-interface MetricValue {
-  value: number;
-  labels: Record<string, string | number>;
-  metricName?: string;
-}
-
-/** A metric prom-client's registry reads with `get()` at scrape time. */
-function collector(name: string, help: string, type: 'counter' | 'histogram', values: () => MetricValue[]): void {
-  if (register.getSingleMetric(name) !== undefined) return;
-  const metric = {
-    name,
-    help,
-    type,
-    aggregator: 'sum',
-    get: async () => ({ name, help, type, aggregator: 'sum', values: values() }),
-    reset: () => undefined,
-  };
-  register.registerMetric(metric as unknown as Metric);
-}
-
-collector('image_policy_plugin_evaluations_total', 'Plugin evaluations by plugin and verdict (allow, warn, deny, or error when the plugin failed)', 'counter', () => {
+registerScrapeMetric('image_policy_plugin_evaluations_total', 'Plugin evaluations by plugin and verdict (allow, warn, deny, or error when the plugin failed)', 'counter', () => {
   const values: MetricValue[] = [];
   for (const [plugin, s] of stats) for (const verdict of OUTCOMES) if (s.evaluations[verdict] > 0) values.push({ value: s.evaluations[verdict], labels: { plugin, verdict } });
   return values;
 });
 
-collector('image_policy_plugin_failures_total', 'Plugin failures at run time by plugin and kind (error, rejection, timeout, invalid-result, invalid-mutation)', 'counter', () => {
+registerScrapeMetric('image_policy_plugin_failures_total', 'Plugin failures at run time by plugin and kind (error, rejection, timeout, invalid-result, invalid-mutation)', 'counter', () => {
   const values: MetricValue[] = [];
   for (const [plugin, s] of stats) for (const kind of FAILURE_KINDS) if (s.failures[kind] > 0) values.push({ value: s.failures[kind], labels: { plugin, kind } });
   return values;
 });
 
 const DURATION = 'image_policy_plugin_evaluation_duration_seconds';
-collector(DURATION, 'Time plugins take to evaluate one image, by plugin', 'histogram', () => {
+registerScrapeMetric(DURATION, 'Time plugins take to evaluate one image, by plugin', 'histogram', () => {
   const values: MetricValue[] = [];
-  for (const [plugin, s] of stats) {
-    if (s.count === 0) continue;
-    let cumulative = 0;
-    DURATION_BUCKETS.forEach((le, i) => {
-      cumulative += s.buckets[i];
-      values.push({ value: cumulative, labels: { plugin, le }, metricName: `${DURATION}_bucket` });
-    });
-    values.push({ value: s.count, labels: { plugin, le: '+Inf' }, metricName: `${DURATION}_bucket` });
-    values.push({ value: s.sum, labels: { plugin }, metricName: `${DURATION}_sum` });
-    values.push({ value: s.count, labels: { plugin }, metricName: `${DURATION}_count` });
-  }
+  for (const [plugin, s] of stats) if (s.duration.count > 0) values.push(...s.duration.values(DURATION, { plugin }));
   return values;
 });

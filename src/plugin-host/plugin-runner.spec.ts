@@ -353,9 +353,9 @@ describe('plugin runner: metrics', () => {
     stats.observe(0.00005);
     stats.observe(0.00006);
     stats.observe(99);
-    expect(stats.buckets[0]).toBe(1);
-    expect(stats.buckets[1]).toBe(1);
-    expect(stats.buckets[DURATION_BUCKETS.length]).toBe(1);
-    expect(stats.count).toBe(3);
+    expect(stats.duration.buckets[0]).toBe(1);
+    expect(stats.duration.buckets[1]).toBe(1);
+    expect(stats.duration.buckets[DURATION_BUCKETS.length]).toBe(1);
+    expect(stats.duration.count).toBe(3);
   });
 });
