@@ -191,10 +191,6 @@ export function scanDigest(s: string, start: number, end: number): number {
   return lowerHex ? DIGEST_SHAPED_LOWER_HEX : DIGEST_SHAPED;
 }
 
-export function isDigestShaped(s: string, start: number, end: number): boolean {
-  return scanDigest(s, start, end) !== DIGEST_NOT_SHAPED;
-}
-
 /** identifier = `[a-f0-9]{64}` over the whole string. */
 export function isIdentifier(s: string): boolean {
   if (s.length !== 64) return false;
@@ -221,12 +217,6 @@ export function isGoDigestShaped(s: string): boolean {
     const c = s.charCodeAt(i);
     if (!isDomainAlphanumeric(c) && c !== CH_EQUALS && c !== CH_UNDERSCORE && c !== CH_DASH) return false;
   }
-  return true;
-}
-
-/** `[a-f0-9]` over s[start, end). */
-export function isLowerHexRange(s: string, start: number, end: number): boolean {
-  for (let i = start; i < end; i++) if (!isLowerHex(s.charCodeAt(i))) return false;
   return true;
 }
 

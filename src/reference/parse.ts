@@ -10,7 +10,6 @@ import {
   isDomain,
   isGoDigestShaped,
   isIdentifier,
-  isLowerHexRange,
   isLowerHexString,
   isRemoteName,
   isTag,
@@ -112,8 +111,6 @@ export function matchReference(s: string): MatchedParts | null {
 
 /** go-digest's Digest.Validate: the error text for an invalid digest, or null. */
 export function validateDigest(digest: string): string | null {
-  // Fast path for the overwhelmingly common case, without slicing: sha256 with 64 lower-case hex.
-  if (digest.length === SHA256_DIGEST_LENGTH && digest.startsWith('sha256:') && isLowerHexRange(digest, 7, SHA256_DIGEST_LENGTH)) return null;
   const colon = digest.indexOf(':');
   if (colon <= 0 || colon + 1 === digest.length) return ReferenceErrors.digestInvalidFormat;
   const algorithm = digest.slice(0, colon);
@@ -147,15 +144,8 @@ function checkParts(parts: MatchedParts): ReferenceParts | string {
   return parts;
 }
 
-/** `splitDockerDomain`: where the registry host ends and what Docker Hub normalisation adds. */
-export function splitDockerDomain(s: string): { domain: string; remainder: string } {
-  const split = locateDomain(s);
-  const remainder = split.prefix + s.slice(split.remainderStart);
-  return { domain: split.domain, remainder };
-}
-
 /**
- * splitDockerDomain as positions in `s`: the domain, where the remainder starts in `s`, and the
+ * Go's `splitDockerDomain`, as positions in `s`: the domain, where the remainder starts in `s`, and the
  * `library/` prefix Docker Hub adds. `domainInInput` means `domain + "/" + remainder` is `s` itself.
  */
 function locateDomain(s: string): { domain: string; remainderStart: number; prefix: string; domainInInput: boolean } {
