@@ -1,4 +1,5 @@
 /** Loopback-only networking helpers for tests (nothing here reaches outside the machine). */
+import type { ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 
 /** A port that was free a moment ago on 127.0.0.1. */
@@ -29,4 +30,13 @@ export async function waitFor(probe: () => Promise<boolean>, timeoutMs: number, 
     if (Date.now() > giveUp) throw new Error(`${what} did not come up within ${timeoutMs} ms`);
     await sleep(20);
   }
+}
+
+/** Kills a test server process (an outage, or the end of a test) and waits until it has exited. */
+export async function killProcess(proc: ChildProcess | null): Promise<void> {
+  if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
+  await new Promise<void>((resolve) => {
+    proc.once('exit', () => resolve());
+    proc.kill('SIGKILL');
+  });
 }

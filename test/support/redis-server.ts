@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, waitFor } from './net.js';
+import { freePort, killProcess, waitFor } from './net.js';
 
 export interface RedisServer {
   port: number;
@@ -46,11 +46,7 @@ export async function startRedis(): Promise<RedisServer> {
   const stop = async (): Promise<void> => {
     const proc = child;
     child = null;
-    if (!proc || proc.exitCode !== null) return;
-    await new Promise<void>((resolve) => {
-      proc.once('exit', () => resolve());
-      proc.kill('SIGKILL');
-    });
+    await killProcess(proc);
   };
   await start();
   return {

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import bcrypt from 'bcryptjs';
-import { freePort, waitFor } from './net.js';
+import { freePort, killProcess, waitFor } from './net.js';
 
 export type RegistryAuthMode =
   | { kind: 'none' }
@@ -85,11 +85,7 @@ export async function startRegistry(auth: RegistryAuthMode = { kind: 'none' }): 
   const stop = async (): Promise<void> => {
     const proc = child;
     child = null;
-    if (!proc || proc.exitCode !== null) return;
-    await new Promise<void>((resolve) => {
-      proc.once('exit', () => resolve());
-      proc.kill('SIGKILL');
-    });
+    await killProcess(proc);
   };
 
   await start();
