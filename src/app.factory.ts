@@ -8,8 +8,13 @@ import { formatSchemaErrors } from './common/schema-errors.js';
 import { RequestValidationPipe } from './common/validation.js';
 import type { AppConfig } from './config/config.js';
 import { mountApiDocs } from './docs/docs.js';
-import { instrumentHttp } from './metrics/http-metrics.js';
+import { collectProcessMetrics, recordHttpRequest } from './metrics/http-metrics.js';
 import { installAccessControl } from './auth/access-control.js';
+import { registerDirectRoutes } from './common/direct-routes.js';
+import { referenceRoutes } from './reference/reference.routes.js';
+import { ReferenceService } from './reference/reference.service.js';
+import { digestRoutes } from './registry/digests.routes.js';
+import { DigestService } from './registry/digest.service.js';
 import { loadTlsPair, watchTlsPair } from './common/tls.js';
 
 /** Builds the whole service, initialised but not listening (tests use it with `inject`). */
@@ -26,7 +31,7 @@ export async function createApp(config: AppConfig, logger: Logger = createLogger
   const fastify = adapter.getInstance();
   // JSON only (routes that take YAML register their own parser): anything else is a clear 415.
   fastify.removeContentTypeParser(['text/plain']);
-  instrumentHttp(fastify);
+  collectProcessMetrics();
   // Graceful shutdown: once closing, answers end their connection, so a keep-alive client whose request was in
   // flight does not hold the server open (idle connections are closed by Fastify itself).
   let closing = false;
@@ -46,15 +51,14 @@ export async function createApp(config: AppConfig, logger: Logger = createLogger
       done();
     });
   }
+  // One hook per answered request (each hook costs Fastify a call chain): count and time it, then log it.
   const accessLog = createAccessLog(logger);
   fastify.addHook('onResponse', (request, reply, done) => {
-    accessLog({
-      method: request.method,
-      route: request.routeOptions.url ?? 'unmatched',
-      status: reply.statusCode,
-      ms: Math.round(reply.elapsedTime * 100) / 100,
-      key: request.apiKey?.name,
-    });
+    const route = request.routeOptions.url ?? 'unmatched'; // a getter that builds an object: read once
+    const status = reply.statusCode;
+    const ms = reply.elapsedTime;
+    recordHttpRequest(request.method, route, status, ms / 1000);
+    accessLog({ method: request.method, route, status, ms: Math.round(ms * 100) / 100, key: request.apiKey?.name });
     done();
   });
 
@@ -62,11 +66,12 @@ export async function createApp(config: AppConfig, logger: Logger = createLogger
     logger: new PinoNestLogger(logger),
     abortOnError: false,
     bodyParser: false, // Fastify's own JSON parser only; no urlencoded bodies
-
   });
   app.useGlobalPipes(new RequestValidationPipe());
   app.enableShutdownHooks();
-  mountApiDocs(app);
+  const directRoutes = [...referenceRoutes(app.get(ReferenceService)), ...digestRoutes(app.get(DigestService))];
+  mountApiDocs(app, directRoutes);
   await app.init();
+  registerDirectRoutes(fastify, directRoutes, auth); // after init: Nest's error handler is in place
   return app;
 }

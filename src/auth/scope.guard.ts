@@ -36,17 +36,25 @@ export class ScopeGuard implements CanActivate {
       what = `${request.method === 'HEAD' ? 'GET' : request.method} ${request.routeOptions.url ?? request.url}`;
       needed = declared ?? scopesOf(ROUTE_SCOPES[what], request.body);
     }
-    const key = request.apiKey ?? null;
-    if (key === null) {
-      // Only open paths reach a handler without a key (the request hook answered 401 for the rest).
-      if (this.auth.isOpen(request.url)) return true;
-      throw new ApiError(ErrorCode.Unauthorized, 'API key required: send Authorization: Bearer <key>');
-    }
-    if (needed === null) throw new ApiError(ErrorCode.Forbidden, `${what} has no scope rule; it is refused while API keys are on`);
-    const missing = needed.filter((scope) => !key.scopes.has(scope));
-    if (missing.length > 0) {
-      throw new ApiError(ErrorCode.Forbidden, `API key "${key.name}" lacks the scope${missing.length > 1 ? 's' : ''} ${missing.join(', ')} needed for ${what}`);
-    }
+    assertScopes(this.auth, request, what, needed);
     return true;
+  }
+}
+
+/**
+ * The scope check itself, shared by the guard (Nest routes, GraphQL fields) and the routes Fastify serves
+ * directly (common/direct-routes.ts): 403 naming the missing scopes, or when `what` has no rule (`needed` null).
+ */
+export function assertScopes(auth: AuthState, request: FastifyRequest, what: string, needed: readonly Scope[] | null): void {
+  const key = request.apiKey ?? null;
+  if (key === null) {
+    // Only open paths reach a handler without a key (the request hook answered 401 for the rest).
+    if (auth.isOpen(request.url)) return;
+    throw new ApiError(ErrorCode.Unauthorized, 'API key required: send Authorization: Bearer <key>');
+  }
+  if (needed === null) throw new ApiError(ErrorCode.Forbidden, `${what} has no scope rule; it is refused while API keys are on`);
+  const missing = needed.filter((scope) => !key.scopes.has(scope));
+  if (missing.length > 0) {
+    throw new ApiError(ErrorCode.Forbidden, `API key "${key.name}" lacks the scope${missing.length > 1 ? 's' : ''} ${missing.join(', ')} needed for ${what}`);
   }
 }

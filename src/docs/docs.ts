@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { DirectRoute } from '../common/direct-routes.js';
 
 const require = createRequire(import.meta.url);
 /** swagger-ui-dist ships the UI's files; serving them ourselves keeps /docs working offline. */
@@ -36,8 +37,8 @@ const INIT_SCRIPT = `window.ui = SwaggerUIBundle({
   presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset], layout: 'StandaloneLayout',
 });`;
 
-/** Builds the OpenAPI document from the controllers' decorators and serves it with its UI. */
-export function mountApiDocs(app: NestFastifyApplication): void {
+/** Builds the OpenAPI document from the controllers' decorators and the direct routes, and serves it with its UI. */
+export function mountApiDocs(app: NestFastifyApplication, directRoutes: readonly DirectRoute[] = []): void {
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
@@ -49,7 +50,12 @@ export function mountApiDocs(app: NestFastifyApplication): void {
       )
       .setVersion('1')
       .build(),
+    { extraModels: directRoutes.flatMap((route) => route.models) },
   );
+  for (const route of directRoutes) {
+    const path = (document.paths[route.url] ??= {}) as Record<string, unknown>;
+    path[route.method.toLowerCase()] = route.openapi;
+  }
   const body = JSON.stringify(document);
   const fastify = app.getHttpAdapter().getInstance();
   fastify.get('/openapi.json', (_request, reply) => reply.type('application/json; charset=utf-8').send(body));

@@ -1,4 +1,3 @@
-import type { FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, register } from 'prom-client';
 import { HistogramStats, type MetricValue, registerScrapeMetric } from './scrape-metrics.js';
 
@@ -31,28 +30,27 @@ registerScrapeMetric(DURATION, 'Time to answer HTTP requests, by method and rout
   return values;
 });
 
+/** Prometheus' default process metrics (CPU, memory, event loop), once per process. */
+export function collectProcessMetrics(): void {
+  if (defaultsCollected) return;
+  collectDefaultMetrics();
+  defaultsCollected = true;
+}
+
 /**
- * Counts and times every request in one Fastify hook, into plain numbers read at scrape time. Routes
- * are labelled by their pattern (`/v1/references/parse`), never by the raw URL, so hostile URLs cannot
- * multiply series.
+ * Counts and times one answered request into plain numbers read at scrape time. Routes are labelled by
+ * their pattern (`/v1/references/parse`), never by the raw URL, so hostile URLs cannot multiply series.
+ * Called from the service's one per-request `onResponse` hook (app.factory.ts), which also writes the access log.
  */
-export function instrumentHttp(fastify: FastifyInstance): void {
-  if (!defaultsCollected) {
-    collectDefaultMetrics();
-    defaultsCollected = true;
+export function recordHttpRequest(method: string, route: string, status: number, seconds: number): void {
+  const key = `${method} ${route}`;
+  let entry = series.get(key);
+  if (entry === undefined) {
+    entry = { method, route, statuses: new Map(), duration: new HistogramStats(BUCKETS) };
+    series.set(key, entry);
   }
-  fastify.addHook('onResponse', (request, reply, done) => {
-    const route = request.routeOptions.url ?? 'unmatched';
-    const key = `${request.method} ${route}`;
-    let entry = series.get(key);
-    if (entry === undefined) {
-      entry = { method: request.method, route, statuses: new Map(), duration: new HistogramStats(BUCKETS) };
-      series.set(key, entry);
-    }
-    entry.statuses.set(reply.statusCode, (entry.statuses.get(reply.statusCode) ?? 0) + 1);
-    entry.duration.observe(reply.elapsedTime / 1000);
-    done();
-  });
+  entry.statuses.set(status, (entry.statuses.get(status) ?? 0) + 1);
+  entry.duration.observe(seconds);
 }
 
 export const metricsRegistry = register;

@@ -1,0 +1,89 @@
+/**
+ * Routes Fastify serves itself, without Nest's per-request pipeline (router proxy, guards, pipes,
+ * interceptors, response controller). Only for the hottest read routes, whose own work — parse one
+ * reference, read one cache entry — costs less than that pipeline: their speed targets are set against a
+ * bare Fastify route. Everything else is a Nest controller.
+ *
+ * What still applies to them, because it lives in Fastify: API-key authentication and rate limits
+ * (onRequest hook), metrics and the access log (onResponse hook), the route's JSON schemas (query checked,
+ * answer written by a compiled serialiser) and the error handler Nest installs (errors become the error
+ * model). The scope check, a Nest guard elsewhere, is done here. The OpenAPI operation is declared with
+ * the route, since Swagger only sees controllers.
+ */
+import type { FastifyInstance, FastifyRequest, FastifySchema } from 'fastify';
+import type { AuthState } from '../auth/auth-state.js';
+import { assertScopes } from '../auth/scope.guard.js';
+import { ROUTE_SCOPES, scopesOf } from '../auth/scopes.js';
+
+export interface DirectRoute {
+  method: 'GET';
+  /** The route pattern; also the key of its scope rule in ROUTE_SCOPES (`GET /v1/...`). */
+  url: string;
+  /** `querystring` and `response` schemas: the query is checked before the handler runs. */
+  schema: FastifySchema;
+  /** The answer or its promise (written with `schema.response[200]`); a thrown ApiError becomes the error model. */
+  handle(request: FastifyRequest): unknown;
+  /** This route's operation in /openapi.json (see openApiOperation). */
+  openapi: OpenApiOperation;
+  /** DTO classes the operation refers to (`#/components/schemas/<name>`), added to the document. */
+  models: readonly (new (...args: never[]) => unknown)[];
+}
+
+export interface OpenApiOperation {
+  operationId: string;
+  tags: string[];
+  summary: string;
+  parameters: { name: string; in: 'query'; required: boolean; description: string; schema: { type: 'string'; example: string } }[];
+  responses: Record<string, { description: string; content: { 'application/json': { schema: { $ref: string } } } }>;
+}
+
+/** Registers the routes on the application's Fastify instance (after Nest's init, so Nest's error handler applies). */
+export function registerDirectRoutes(fastify: FastifyInstance, routes: readonly DirectRoute[], auth: AuthState): void {
+  for (const route of routes) {
+    const what = `${route.method} ${route.url}`;
+    const needed = scopesOf(ROUTE_SCOPES[what], undefined);
+    fastify.route({
+      method: route.method,
+      url: route.url,
+      schema: route.schema,
+      // Only with API keys on: with them off this route costs no hook at all.
+      ...(auth.keys === null
+        ? {}
+        : {
+            preHandler: (request: FastifyRequest, _reply: unknown, done: (error?: Error) => void) => {
+              try {
+                assertScopes(auth, request, what, needed);
+                done();
+              } catch (error) {
+                done(error as Error);
+              }
+            },
+          }),
+      // Fastify sends a returned value and awaits a returned promise (a rejection becomes the error answer).
+      handler: (request) => route.handle(request),
+    });
+  }
+}
+
+/** The operation as @nestjs/swagger writes it for a controller method (same operationId, so generated clients keep their names). */
+export function openApiOperation(operation: {
+  operationId: string;
+  tag: string;
+  summary: string;
+  query: { name: string; required: boolean; description: string; example: string }[];
+  /** The DTO of the 200 answer. */
+  ok: string;
+  /** Error answers (ErrorResponseDto) by status: what they mean. */
+  errors: Record<number, string>;
+}): OpenApiOperation {
+  const body = (model: string) => ({ 'application/json': { schema: { $ref: `#/components/schemas/${model}` } } });
+  const responses: OpenApiOperation['responses'] = { '200': { description: '', content: body(operation.ok) } };
+  for (const [status, description] of Object.entries(operation.errors)) responses[status] = { description, content: body('ErrorResponseDto') };
+  return {
+    operationId: operation.operationId,
+    tags: [operation.tag],
+    summary: operation.summary,
+    parameters: operation.query.map(({ name, required, description, example }) => ({ name, in: 'query', required, description, schema: { type: 'string', example } })),
+    responses,
+  };
+}

@@ -1,0 +1,45 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { toJsonBuffer } from './json-buffer.js';
+
+const same = (value: object): void => {
+  expect(toJsonBuffer(value).toString('utf8')).toBe(JSON.stringify(value));
+};
+
+describe('toJsonBuffer', () => {
+  it('writes exactly what JSON.stringify writes, for any JSON data', () => {
+    fc.assert(fc.property(fc.oneof(fc.object(), fc.array(fc.jsonValue())), same), { numRuns: 500 });
+  });
+
+  it('writes long arrays (sliced) exactly, including items JSON.stringify turns into null', () => {
+    fc.assert(
+      fc.property(fc.array(fc.oneof(fc.jsonValue(), fc.constant(undefined), fc.constant(() => 1)), { minLength: 60, maxLength: 400 }), (items) =>
+        same({ results: items, count: items.length }),
+      ),
+      { numRuns: 100 },
+    );
+  });
+
+  it('encodes every Unicode string as UTF-8, lone surrogates escaped as JSON.stringify does', () => {
+    fc.assert(fc.property(fc.array(fc.string({ unit: 'binary' }), { maxLength: 200 }), (strings) => same({ strings })), { numRuns: 200 });
+    same({ s: ['\ud800', 'K\u212a', 'é'.repeat(70_000)] });
+  });
+
+  it('honours toJSON and leaves out what JSON.stringify leaves out', () => {
+    const when = new Date(Date.UTC(2026, 10, 29));
+    same({ when, nested: { toJSON: () => undefined }, gone: undefined, fn: () => 1, sym: Symbol('x'), list: [undefined, () => 1, when], [Symbol('k')]: 1 });
+    same({ custom: { toJSON: (key: string) => `key=${key}` } });
+    same(Object.assign(Object.create(null) as object, { a: 1 }));
+  });
+
+  it('answers a batch of 1 000 parse results as one buffer, growing past its first 64 KB', () => {
+    const results = Array.from({ length: 1000 }, (_, i) => ({ ok: true, reference: { input: `registry.example.com/team/app-${i}:v${i}`, tag: `v${i}`, digest: null } }));
+    const buffer = toJsonBuffer({ results });
+    expect(buffer.length).toBeGreaterThan(64 * 1024);
+    expect(JSON.parse(buffer.toString('utf8'))).toEqual({ results });
+  });
+
+  it('refuses a value with no JSON form rather than answering an empty body', () => {
+    expect(() => toJsonBuffer({ toJSON: () => undefined })).toThrow(TypeError);
+  });
+});
