@@ -27,6 +27,9 @@ export async function createApp(config: AppConfig, logger: Logger = createLogger
     // Strict: no type coercion and no silent dropping of unknown properties in any Fastify schema.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
     schemaErrorFormatter: formatSchemaErrors,
+    // No Express-style middleware anywhere (cross-cutting work is in Fastify hooks): without middie, no
+    // request pays for its per-request matching. A module that adds middleware fails at start, not silently.
+    skipMiddie: true,
   });
   const fastify = adapter.getInstance();
   // JSON only (routes that take YAML register their own parser): anything else is a clear 415.

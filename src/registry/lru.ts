@@ -1,6 +1,16 @@
-/** A size-bounded map that forgets the least recently used entry first (Map keeps insertion order). */
+/**
+ * A size-bounded map that evicts entries not used lately first ("second chance", the CLOCK algorithm):
+ * a read only sets a flag, where a strict LRU would delete and re-insert the entry on every hit — a
+ * cost the hot path of cached lookups paid twice per request. When full, the oldest entry goes unless
+ * it was used since it last came round; then it is moved to the back with its flag cleared.
+ */
+interface Slot<V> {
+  value: V;
+  used: boolean;
+}
+
 export class LruMap<K, V> {
-  private readonly map = new Map<K, V>();
+  private readonly map = new Map<K, Slot<V>>();
 
   constructor(private readonly maxEntries: number) {}
 
@@ -9,22 +19,21 @@ export class LruMap<K, V> {
   }
 
   get(key: K): V | undefined {
-    const value = this.map.get(key);
-    if (value === undefined) return undefined;
-    // Re-insert to mark it most recently used.
-    this.map.delete(key);
-    this.map.set(key, value);
-    return value;
+    const slot = this.map.get(key);
+    if (slot === undefined) return undefined;
+    slot.used = true;
+    return slot.value;
   }
 
   set(key: K, value: V): void {
-    this.map.delete(key);
-    this.map.set(key, value);
-    while (this.map.size > this.maxEntries) {
-      const oldest = this.map.keys().next();
-      if (oldest.done) break;
-      this.map.delete(oldest.value);
+    const slot = this.map.get(key);
+    if (slot !== undefined) {
+      slot.value = value;
+      slot.used = true;
+      return;
     }
+    this.makeRoom();
+    this.map.set(key, { value, used: false });
   }
 
   delete(key: K): void {
@@ -33,5 +42,19 @@ export class LruMap<K, V> {
 
   clear(): void {
     this.map.clear();
+  }
+
+  /** Evicts until one more entry fits; each pass clears a flag or evicts, so it ends within two rounds. */
+  private makeRoom(): void {
+    while (this.map.size >= Math.max(1, this.maxEntries)) {
+      const oldest = this.map.entries().next();
+      if (oldest.done) return;
+      const [key, slot] = oldest.value;
+      this.map.delete(key);
+      if (slot.used) {
+        slot.used = false;
+        this.map.set(key, slot);
+      }
+    }
   }
 }
