@@ -11,6 +11,8 @@ import { mountApiDocs } from './docs/docs.js';
 import { collectProcessMetrics, recordHttpRequest } from './metrics/http-metrics.js';
 import { installAccessControl } from './auth/access-control.js';
 import { registerDirectRoutes } from './common/direct-routes.js';
+import { decisionRoutes } from './decision/decision.routes.js';
+import { DecisionService } from './decision/decision.service.js';
 import { referenceRoutes } from './reference/reference.routes.js';
 import { ReferenceService } from './reference/reference.service.js';
 import { digestRoutes } from './registry/digests.routes.js';
@@ -72,7 +74,11 @@ export async function createApp(config: AppConfig, logger: Logger = createLogger
   });
   app.useGlobalPipes(new RequestValidationPipe());
   app.enableShutdownHooks();
-  const directRoutes = [...referenceRoutes(app.get(ReferenceService)), ...digestRoutes(app.get(DigestService))];
+  const directRoutes = [
+    ...referenceRoutes(app.get(ReferenceService)),
+    ...digestRoutes(app.get(DigestService)),
+    ...decisionRoutes(app.get(DecisionService)),
+  ];
   mountApiDocs(app, directRoutes);
   await app.init();
   registerDirectRoutes(fastify, directRoutes, auth); // after init: Nest's error handler is in place

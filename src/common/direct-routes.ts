@@ -16,10 +16,10 @@ import { assertScopes } from '../auth/scope.guard.js';
 import { ROUTE_SCOPES, scopesOf } from '../auth/scopes.js';
 
 export interface DirectRoute {
-  method: 'GET';
+  method: 'GET' | 'POST';
   /** The route pattern; also the key of its scope rule in ROUTE_SCOPES (`GET /v1/...`). */
   url: string;
-  /** `querystring` and `response` schemas: the query is checked before the handler runs. */
+  /** `querystring` or `body`, and `response` schemas: the input is checked before the handler runs. */
   schema: FastifySchema;
   /** The answer or its promise (written with `schema.response[200]`); a thrown ApiError becomes the error model. */
   handle(request: FastifyRequest): unknown;
@@ -33,6 +33,8 @@ export interface OpenApiOperation {
   operationId: string;
   tags: string[];
   summary: string;
+  description?: string;
+  requestBody?: { required: true; content: { 'application/json': { schema: { $ref: string } } } };
   parameters: { name: string; in: 'query'; required: boolean; description: string; schema: { type: 'string'; example: string } }[];
   responses: Record<string, { description: string; content: { 'application/json': { schema: { $ref: string } } } }>;
 }
@@ -41,7 +43,7 @@ export interface OpenApiOperation {
 export function registerDirectRoutes(fastify: FastifyInstance, routes: readonly DirectRoute[], auth: AuthState): void {
   for (const route of routes) {
     const what = `${route.method} ${route.url}`;
-    const needed = scopesOf(ROUTE_SCOPES[what], undefined);
+    const rule = ROUTE_SCOPES[what];
     fastify.route({
       method: route.method,
       url: route.url,
@@ -52,7 +54,7 @@ export function registerDirectRoutes(fastify: FastifyInstance, routes: readonly 
         : {
             preHandler: (request: FastifyRequest, _reply: unknown, done: (error?: Error) => void) => {
               try {
-                assertScopes(auth, request, what, needed);
+                assertScopes(auth, request, what, scopesOf(rule, request.body)); // some rules read the (validated) body
                 done();
               } catch (error) {
                 done(error as Error);
@@ -70,7 +72,10 @@ export function openApiOperation(operation: {
   operationId: string;
   tag: string;
   summary: string;
-  query: { name: string; required: boolean; description: string; example: string }[];
+  description?: string;
+  query?: { name: string; required: boolean; description: string; example: string }[];
+  /** The DTO of the JSON request body, if any. */
+  body?: string;
   /** The DTO of the 200 answer. */
   ok: string;
   /** Error answers (ErrorResponseDto) by status: what they mean. */
@@ -83,7 +88,9 @@ export function openApiOperation(operation: {
     operationId: operation.operationId,
     tags: [operation.tag],
     summary: operation.summary,
-    parameters: operation.query.map(({ name, required, description, example }) => ({ name, in: 'query', required, description, schema: { type: 'string', example } })),
+    ...(operation.description === undefined ? {} : { description: operation.description }),
+    ...(operation.body === undefined ? {} : { requestBody: { required: true as const, content: body(operation.body) } }),
+    parameters: (operation.query ?? []).map(({ name, required, description, example }) => ({ name, in: 'query', required, description, schema: { type: 'string', example } })),
     responses,
   };
 }

@@ -12,7 +12,11 @@ import { formatGraphqlError } from '../common/graphql-errors.js';
 import { LOGGER } from '../common/logger.js';
 import { formatSchemaErrors } from '../common/schema-errors.js';
 import { RequestValidationPipe } from '../common/validation.js';
+import { AuthState } from '../auth/auth-state.js';
+import { registerDirectRoutes } from '../common/direct-routes.js';
 import { DecisionModule } from './decision.module.js';
+import { decisionRoutes } from './decision.routes.js';
+import { DecisionService } from './decision.service.js';
 import type { DigestLookup, DigestLookupAnswer, DigestLookupOptions } from './digest-lookup.port.js';
 
 const D1 = `sha256:${'1'.repeat(64)}`;
@@ -61,6 +65,8 @@ beforeAll(async () => {
   app = await NestFactory.create<NestFastifyApplication>(TestModule, adapter, { logger: false, bodyParser: false });
   app.useGlobalPipes(new RequestValidationPipe());
   await app.init();
+  // POST /v1/pull-decisions is a direct Fastify route: registered as createApp does (authentication off).
+  registerDirectRoutes(app.getHttpAdapter().getInstance(), decisionRoutes(app.get(DecisionService)), new AuthState(null, []));
   await app.getHttpAdapter().getInstance().ready();
   registry = app.get(FakeRegistry);
 });

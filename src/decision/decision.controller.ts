@@ -2,38 +2,16 @@ import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { RouteSchema } from '@nestjs/platform-fastify';
 import { ApiBadRequestResponse, ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ErrorResponseDto } from '../reference/reference.dto.js';
-import { ManifestDecisionsArgs, ManifestDecisionsDto, PullDecisionDto, PullDecisionInputDto, PullDecisionsBatchBody, PullDecisionsBatchResponseDto } from './decision.dto.js';
-import {
-  manifestDecisionsBodySchema,
-  pullDecisionBodySchema,
-  pullDecisionSchema,
-  pullDecisionsBatchBodySchema,
-  pullDecisionsBatchResponseSchema,
-} from './decision.schemas.js';
+import { ManifestDecisionsArgs, ManifestDecisionsDto, PullDecisionsBatchBody, PullDecisionsBatchResponseDto } from './decision.dto.js';
+import { manifestDecisionsBodySchema, pullDecisionsBatchBodySchema, pullDecisionsBatchResponseSchema } from './decision.schemas.js';
 import { type DecisionOutcome, DecisionService, type ManifestDecisions, type ManifestDecisionsInput } from './decision.service.js';
-import type { PullDecision, PullDecisionInput } from './decision.types.js';
+import type { PullDecisionInput } from './decision.types.js';
 
 @ApiTags('pull-decisions')
+// POST /v1/pull-decisions (one decision, the hot route) is served by Fastify directly: decision.routes.ts.
 @Controller('v1/pull-decisions')
 export class DecisionController {
   constructor(private readonly decisions: DecisionService) {}
-
-  @Post()
-  @HttpCode(200)
-  @ApiOperation({
-    summary: 'What the kubelet does when it starts this container: use the local image, pull, or fail — and why',
-    description:
-      'Models EnsureImageExists and credential verification (KEP-2535). The registry is asked when the decision depends on it ' +
-      '(Always, or a pull), unless `registry` simulates its answer. For Fail, `reason` is the kubelet\'s error name and `message` its event text.',
-  })
-  @ApiBody({ type: PullDecisionInputDto })
-  @ApiOkResponse({ type: PullDecisionDto })
-  @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'InvalidRequest (naming the field, policy name or allowlist entry) or InvalidPullPolicy' })
-  // A hot route: compiled schemas check the body and write the answer (class-validator costs ~10× more).
-  @RouteSchema({ body: pullDecisionBodySchema, response: { 200: pullDecisionSchema } })
-  decide(@Body() body: PullDecisionInput): Promise<PullDecision> {
-    return this.decisions.decide(body);
-  }
 
   @Post('batch')
   @HttpCode(200)

@@ -45,6 +45,8 @@ export interface CacheHealth {
 
 export interface DigestCache {
   getRef(key: string): Promise<RefRecord | undefined>;
+  /** The record this replica holds for the key, without I/O (the hot path of cached lookups); maybe expired. */
+  peekRef(key: string): RefRecord | undefined;
   /** Stores a ref record until `until` (epoch ms). */
   setRef(key: string, record: RefRecord, until: number): Promise<void>;
   getContent(digest: string): Promise<ContentRecord | undefined>;

@@ -71,6 +71,24 @@ describe('DigestService', () => {
     expect(registry.calls).toHaveLength(2);
   });
 
+  it('cachedAnswer: the same answer as a cached resolve, without a promise, only while the entry is fresh', async () => {
+    const { clock, registry, service } = setup();
+    expect(service.cachedAnswer('reg.example/app:v1')).toBeUndefined(); // nothing cached yet
+    await service.resolve('reg.example/app:v1');
+    clock.advance(1_000);
+    const cached = service.cachedAnswer('reg.example/app:v1');
+    expect(cached).toEqual(await service.resolve('reg.example/app:v1'));
+    expect(cached).toMatchObject({ source: 'cache', stale: false, digest: D1 });
+    expect(service.cachedAnswer('reg.example/other:v1')).toBeUndefined();
+    expect(service.cachedAnswer('Not A Reference')).toBeUndefined(); // resolve gives the error
+    clock.advance(59_000); // expired: only resolve may answer (stale or fresh)
+    expect(service.cachedAnswer('reg.example/app:v1')).toBeUndefined();
+    registry.answer = new ApiError(ErrorCode.ManifestUnknown, 'gone');
+    await apiErrorOf(service.resolve('reg.example/app:v1'));
+    expect(service.cachedAnswer('reg.example/app:v1')).toBeUndefined(); // a cached negative answer is resolve's to throw
+    expect(registry.calls).toHaveLength(2);
+  });
+
   it('answers stale within the stale window when the registry fails transiently, then gives up', async () => {
     const { clock, registry, service } = setup();
     await service.resolve('reg.example/app:v1');

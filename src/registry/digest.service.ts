@@ -16,7 +16,7 @@ import { type PlatformDigest, PlatformDigests } from './platform-digests.js';
 import { endpointFor } from './registry-endpoint.js';
 import { isDefinite, isTransient } from './registry-errors.js';
 import type { RegistryClient, RepositoryTarget } from './registry-client.js';
-import { lookupsTotal, recordCacheRead, trackCacheSize } from './registry-metrics.js';
+import { recordCacheRead, recordLookup, trackCacheSize } from './registry-metrics.js';
 import { SingleFlight } from './single-flight.js';
 
 export type { PlatformDigest } from './platform-digests.js';
@@ -149,35 +149,49 @@ export class DigestService {
     return platform;
   }
 
+  /**
+   * The answer from this replica's cache, without a promise, when it holds a fresh digest for the image
+   * (no platform asked, the node's credentials): the hot path of GET /v1/digests. Undefined otherwise —
+   * also for an invalid or refused image — and then `resolve` gives the answer or the error.
+   */
+  cachedAnswer(image: string): DigestAnswer | undefined {
+    const parsed = parseReference(image);
+    if (!parsed.ok || this.egressRefusal(parsed.reference) !== '') return undefined;
+    const lookup = this.lookupOf(parsed.reference, [this.options.nodeKeyring]);
+    const record = this.options.cache.peekRef(lookup.key);
+    if (record === undefined || record.kind !== 'digest' || record.expiresAt <= this.now()) return undefined;
+    recordCacheRead('hit');
+    recordLookup('ok', 'cache');
+    return answerOf(image, parsed.reference, record, null, 'cache', false);
+  }
+
   private async resolveWith(image: string, platform: Platform | null, keyrings: Keyring[], signal?: AbortSignal): Promise<DigestAnswer> {
     try {
       const parsed = this.parse(image);
       this.assertEgress(parsed);
-      const credentials = lookupCredentials(parsed.name, keyrings);
-      const identity = credentialSetIdentity(credentials);
-      const target: RepositoryTarget = { domain: parsed.domain, path: parsed.path };
-      const key = refKey(identity, parsed.name, parsed.tag, parsed.digest);
-      const reference = parsed.digest ?? parsed.tag ?? 'latest';
+      const { credentials, identity, target, key, reference } = this.lookupOf(parsed, keyrings);
       const outcome = await this.lookupRef(key, target, reference, credentials, signal);
       const { record } = outcome;
       const platformDigest = platform ? await this.platforms.resolve(parsed, identity, record, platform, credentials, signal) : null;
-      lookupsTotal.inc({ outcome: outcome.stale ? 'stale' : 'ok', source: outcome.source });
-      return {
-        image,
-        reference: parsed.pullReference,
-        // A digest reference names its digest; the lookup only proved it exists.
-        digest: parsed.digest ?? record.digest,
-        mediaType: record.mediaType,
-        platform: platformDigest,
-        source: outcome.source,
-        stale: outcome.stale,
-        resolvedAt: new Date(record.resolvedAt).toISOString(),
-        expiresAt: new Date(record.expiresAt).toISOString(),
-      };
+      recordLookup(outcome.stale ? 'stale' : 'ok', outcome.source);
+      return answerOf(image, parsed, record, platformDigest, outcome.source, outcome.stale);
     } catch (err) {
-      lookupsTotal.inc({ outcome: err instanceof ApiError ? err.code : ErrorCode.InternalError, source: 'none' });
+      recordLookup(err instanceof ApiError ? err.code : ErrorCode.InternalError, 'none');
       throw err;
     }
+  }
+
+  /** What to ask and under which cache key: the credentials that match the image, and their identity. */
+  private lookupOf(parsed: ParsedReference, keyrings: readonly Keyring[]) {
+    const credentials = lookupCredentials(parsed.name, keyrings);
+    const identity = credentialSetIdentity(credentials);
+    return {
+      credentials,
+      identity,
+      target: { domain: parsed.domain, path: parsed.path } satisfies RepositoryTarget,
+      key: refKey(identity, parsed.name, parsed.tag, parsed.digest),
+      reference: parsed.digest ?? parsed.tag ?? 'latest',
+    };
   }
 
   private parse(image: string): ParsedReference {
@@ -191,6 +205,12 @@ export class DigestService {
    * The verdict depends on the domain and the static configuration only, so it is memoised (hot path).
    */
   private assertEgress(parsed: ParsedReference): void {
+    const refusal = this.egressRefusal(parsed);
+    if (refusal !== '') throw new ApiError(ErrorCode.RegistryNotAllowed, refusal);
+  }
+
+  /** Why the guard refuses the image's registry ('' when it does not), memoised per domain. */
+  private egressRefusal(parsed: ParsedReference): string {
     let refusal = this.egressVerdicts.get(parsed.domain);
     if (refusal === undefined) {
       const endpoint = endpointFor(parsed.domain, this.options.plainHttp);
@@ -198,7 +218,7 @@ export class DigestService {
       refusal = decision && !decision.allowed ? decision.reason : '';
       this.egressVerdicts.set(parsed.domain, refusal);
     }
-    if (refusal !== '') throw new ApiError(ErrorCode.RegistryNotAllowed, refusal);
+    return refusal;
   }
 
   private async lookupRef(key: string, target: RepositoryTarget, reference: string, credentials: readonly Credential[], signal?: AbortSignal): Promise<RefOutcome> {
@@ -274,6 +294,21 @@ export class DigestService {
       throw err;
     }
   }
+}
+
+function answerOf(image: string, parsed: ParsedReference, record: RefOutcome['record'], platform: PlatformDigest | null, source: 'registry' | 'cache', stale: boolean): DigestAnswer {
+  return {
+    image,
+    reference: parsed.pullReference,
+    // A digest reference names its digest; the lookup only proved it exists.
+    digest: parsed.digest ?? record.digest,
+    mediaType: record.mediaType,
+    platform,
+    source,
+    stale,
+    resolvedAt: new Date(record.resolvedAt).toISOString(),
+    expiresAt: new Date(record.expiresAt).toISOString(),
+  };
 }
 
 function answerFrom(record: RefRecord, source: 'registry' | 'cache', stale: boolean): RefOutcome {

@@ -13,7 +13,8 @@ export function digestRoutes(digests: DigestService): DirectRoute[] {
       schema: { querystring: digestQuerySchema, response: { 200: digestAnswerSchema } },
       handle: (request) => {
         const { image, platform } = request.query as { image: string; platform?: string };
-        return digests.resolve(image, { platform });
+        // A fresh cached answer is sent at once; anything else (platform, miss, stale, error) takes the full lookup.
+        return (platform === undefined ? digests.cachedAnswer(image) : undefined) ?? digests.resolve(image, { platform });
       },
       openapi: openApiOperation({
         operationId: 'DigestsController_resolve',

@@ -74,6 +74,10 @@ export class RedisDigestCache implements DigestCache {
     }
   }
 
+  peekRef(key: string): RefRecord | undefined {
+    return this.local.peekRef(key);
+  }
+
   async getRef(key: string): Promise<RefRecord | undefined> {
     const local = this.local.peekRef(key);
     if (local && local.expiresAt > this.now()) return local;

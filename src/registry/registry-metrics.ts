@@ -4,24 +4,35 @@
  * are bounded: registry hosts are user-chosen, so only the first few distinct ones get their own label.
  */
 import { Counter, Gauge, type Metric, register } from 'prom-client';
+import { type MetricValue, registerScrapeMetric } from '../metrics/scrape-metrics.js';
 
 function once<T extends Metric>(name: string, make: () => T): T {
   return (register.getSingleMetric(name) as T | undefined) ?? make();
 }
 
-export const lookupsTotal = once(
-  'image_policy_digest_lookups_total',
-  () => new Counter({ name: 'image_policy_digest_lookups_total', help: 'Digest lookups by outcome (ok, stale or error code) and source', labelNames: ['outcome', 'source'] }),
+/** Lookups by outcome and source, counted per lookup as plain numbers (the cached path is hot) and read at scrape time. */
+const lookupCounts = new Map<string, { outcome: string; source: string; count: number }>();
+
+registerScrapeMetric('image_policy_digest_lookups_total', 'Digest lookups by outcome (ok, stale or error code) and source', 'counter', () =>
+  [...lookupCounts.values()].map(({ outcome, source, count }): MetricValue => ({ value: count, labels: { outcome, source } })),
 );
+
+export function recordLookup(outcome: string, source: string): void {
+  const key = `${outcome}|${source}`;
+  const entry = lookupCounts.get(key);
+  if (entry === undefined) lookupCounts.set(key, { outcome, source, count: 1 });
+  else entry.count++;
+}
 
 export const upstreamRequestsTotal = once(
   'image_policy_registry_requests_total',
   () => new Counter({ name: 'image_policy_registry_requests_total', help: 'HTTP requests sent to registries and token realms, by registry, method and status', labelNames: ['registry', 'method', 'status'] }),
 );
 
-export const cacheRequestsTotal = once(
-  'image_policy_digest_cache_requests_total',
-  () => new Counter({ name: 'image_policy_digest_cache_requests_total', help: 'Digest cache reads by result (hit, stale, miss)', labelNames: ['result'] }),
+const cacheReads = { hit: 0, stale: 0, miss: 0 };
+
+registerScrapeMetric('image_policy_digest_cache_requests_total', 'Digest cache reads by result (hit, stale, miss)', 'counter', () =>
+  (Object.keys(cacheReads) as (keyof typeof cacheReads)[]).filter((result) => cacheReads[result] > 0).map((result) => ({ value: cacheReads[result], labels: { result } })),
 );
 
 /** Sources of the cache-size gauge: each live DigestService registers its cache. */
@@ -69,7 +80,7 @@ export function trackCacheSize(source: () => { refs: number; content: number }):
 }
 
 export function recordCacheRead(result: 'hit' | 'stale' | 'miss'): void {
-  cacheRequestsTotal.inc({ result });
+  cacheReads[result]++;
   lookups++;
   if (result === 'hit') hits++;
 }
