@@ -102,7 +102,7 @@ export type LoadOptions = Parameters<typeof load>[0];
  * Measures several loads in alternation, `rounds` times each, and keeps each one's median: a ratio of
  * medians measured side by side survives a noisy machine far better than one run of each.
  */
-export async function compare(loads: LoadOptions[], durationSeconds: number, rounds = Number(process.env.BENCH_ROUNDS ?? 3)): Promise<LoadResult[]> {
+export async function compare(loads: LoadOptions[], durationSeconds: number, rounds = Number(process.env.BENCH_ROUNDS ?? 5)): Promise<LoadResult[]> {
   const results: LoadResult[][] = loads.map(() => []);
   const each = Math.max(1, Math.round(durationSeconds / rounds));
   for (let round = 0; round < rounds; round++) {
