@@ -199,8 +199,12 @@ export class PluginRunner {
       if (out !== null && typeof out === 'object' && typeof (out as PromiseLike<unknown>).then === 'function') {
         const limit = Math.min(p.timeoutMs, state.deadline - started);
         return race(out as PromiseLike<unknown>, limit).then((settled) => {
-          if (settled === TIMED_OUT) this.fail(state, p, started, 'timeout', `timed out after ${Math.round(limit)} ms`);
-          else if ('error' in settled) this.fail(state, p, started, 'rejection', `rejected: ${errorText(settled.error, true)}`);
+          if (settled === TIMED_OUT) {
+            this.fail(state, p, started, 'timeout', `timed out after ${Math.round(limit)} ms`);
+            // The request's budget bound this wait, so it is used up — even when the timer fired a fraction of a
+            // millisecond before performance.now() reaches the deadline (timers count whole milliseconds).
+            if (limit < p.timeoutMs) state.deadline = -Infinity;
+          } else if ('error' in settled) this.fail(state, p, started, 'rejection', `rejected: ${errorText(settled.error, true)}`);
           else this.apply(state, p, started, settled.value);
           return state.denied ? finish(state) : this.step(state, plugins, i + 1);
         });
