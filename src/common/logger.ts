@@ -95,11 +95,22 @@ export function createAccessLog(logger: Logger): (entry: AccessLogEntry) => void
     pending = [];
   };
   pendingAccessLogs.add(flush);
+  // Per line, only what changes: the time (formatted once per millisecond) and the request's own fields.
+  let lastMs = 0;
+  let timeField = '';
+  const routeFields = new Map<string, Map<string, string>>(); // route pattern → method → its fields (both few)
   return ({ method, route, status, ms, key }) => {
+    const now = Date.now();
+    if (now !== lastMs) {
+      lastMs = now;
+      timeField = `,"time":"${new Date(now).toISOString()}"`;
+    }
+    let byMethod = routeFields.get(route);
+    if (byMethod === undefined) routeFields.set(route, (byMethod = new Map()));
+    let fields = byMethod.get(method);
+    if (fields === undefined) byMethod.set(method, (fields = `,"method":${JSON.stringify(method)},"route":${JSON.stringify(route)}`));
     const keyField = key === undefined ? '' : `,"key":${JSON.stringify(key)}`;
-    pending.push(
-      `${prefix},"time":"${new Date().toISOString()}"${base},"method":${JSON.stringify(method)},"route":${JSON.stringify(route)},"status":${status},"ms":${ms}${keyField},"msg":"request"}\n`,
-    );
+    pending.push(`${prefix}${timeField}${base}${fields},"status":${status},"ms":${ms}${keyField},"msg":"request"}\n`);
     if (pending.length >= ACCESS_LOG_BATCH) flush();
     else if (!scheduled) {
       scheduled = true;
