@@ -83,7 +83,8 @@ export function readAdmissionReview(body: unknown): AdmissionReview {
   if (request.dryRun !== undefined && request.dryRun !== null && typeof request.dryRun !== 'boolean') throw bad('request.dryRun must be a boolean');
   return {
     apiVersion: body.apiVersion as AdmissionVersion,
-    request: { ...(request as unknown as AdmissionRequest), kind: { group: (kind.group as string | undefined) ?? '', version: kind.version, kind: kind.kind } },
+    // Object.assign, not a spread: V8 (Node 20) spends microseconds on a spread of a large object.
+    request: Object.assign({}, request as unknown as AdmissionRequest, { kind: { group: (kind.group as string | undefined) ?? '', version: kind.version, kind: kind.kind } }),
   };
 }
 

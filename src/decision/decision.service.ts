@@ -17,7 +17,7 @@ import type {
   ServiceAccountInput,
   SimulatedRegistryInput,
 } from './decision.types.js';
-import { DIGEST_LOOKUP, type DigestLookup, type DigestLookupAnswer } from './digest-lookup.port.js';
+import { DIGEST_LOOKUP, type DigestLookup, type DigestLookupAnswer, type DigestLookupOptions } from './digest-lookup.port.js';
 
 export type DecisionOutcome = { ok: true; decision: PullDecision } | { ok: false; error: ErrorBody };
 
@@ -89,6 +89,14 @@ export function answerFromLookup(found: DigestLookupAnswer): RegistryAnswer {
   };
 }
 
+/** The plugins' context of one container of a manifest (built by assignment: spreads are slow in V8 here). */
+function contextOf(namespace: string | undefined, labels: unknown, report: { kind: string; name: string | null; container: string | null }): Record<string, unknown> {
+  const context: Record<string, unknown> = { namespace, labels, kind: report.kind };
+  if (report.name !== null) context.name = report.name;
+  if (report.container !== null) context.container = report.container;
+  return context;
+}
+
 function questionKey(question: RegistryQuestion): string {
   return JSON.stringify([question.reference, question.platform, question.pullSecrets]);
 }
@@ -137,7 +145,7 @@ export class DecisionService {
 
   private async decideWith(input: PullDecisionInput, asked: Map<string, Promise<RegistryAnswer>>): Promise<PullDecision> {
     const run = await this.runPlugins(input);
-    const effective = run === null || (!run.imageMutated && !run.policyMutated) ? input : { ...input, image: run.image, imagePullPolicy: run.imagePullPolicy, alwaysPullImages: false };
+    const effective = run === null || (!run.imageMutated && !run.policyMutated) ? input : Object.assign({}, input, { image: run.image, imagePullPolicy: run.imagePullPolicy, alwaysPullImages: false });
     const plan = planDecision(effective);
     return withPluginRun(completeDecision(plan, await this.answerFor(plan, asked)), run);
   }
@@ -148,7 +156,9 @@ export class DecisionService {
     const parsed = parseReference(input.image);
     if (!parsed.ok) return null;
     const policy = input.alwaysPullImages === true ? 'Always' : (validatePullPolicy(input.imagePullPolicy) ?? defaultOutcomeOf(parsed).policy);
-    const context = { ...(input.context ?? {}), ...(input.pod?.namespace === undefined ? {} : { namespace: input.pod.namespace }) };
+    // Object spreads cost V8 (Node 20) microseconds each on this hot path; Object.assign and plain assignment do not.
+    const context: Record<string, unknown> = Object.assign({}, input.context);
+    if (input.pod?.namespace !== undefined) context.namespace = input.pod.namespace;
     return this.plugins.run({ image: parsed.reference, imagePullPolicy: policy, context, operation: 'decision' });
   }
 
@@ -187,21 +197,14 @@ export class DecisionService {
       return {
         image: report.image ?? '',
         imagePullPolicy: report.podPullPolicy ?? report.imagePullPolicy,
-        context: {
-          namespace,
-          labels: pod.labels,
-          kind: report.kind,
-          ...(report.name === null ? {} : { name: report.name }),
-          ...(report.container === null ? {} : { container: report.container }),
-        },
+        context: contextOf(namespace, pod.labels, report),
         node: input.node,
         registry: input.registry,
         detectDrift: input.detectDrift,
-        pod: {
-          namespace,
-          imagePullSecrets: pod.imagePullSecrets.map((name) => secrets.find((secret) => inNamespace(secret, name)) ?? { name, namespace }),
-          ...(account === undefined ? {} : { serviceAccount: account }),
-        },
+        pod: Object.assign(
+          { namespace, imagePullSecrets: pod.imagePullSecrets.map((name) => secrets.find((secret) => inNamespace(secret, name)) ?? { name, namespace }) },
+          account === undefined ? {} : { serviceAccount: account },
+        ),
       };
     });
     const outcomes = await this.decideMany(inputs);
@@ -216,7 +219,7 @@ export class DecisionService {
         path: report.path,
         document: report.document,
         item: report.item,
-        decision: outcome.ok ? { ...outcome.decision, policySource: outcome.decision.policySource === 'plugin' ? 'plugin' : sources[index] } : null,
+        decision: outcome.ok ? Object.assign({}, outcome.decision, { policySource: outcome.decision.policySource === 'plugin' ? 'plugin' : sources[index] }) : null,
         error: outcome.ok ? null : outcome.error,
       };
     });
@@ -238,10 +241,9 @@ export class DecisionService {
 
   private async ask(question: RegistryQuestion): Promise<RegistryAnswer> {
     try {
-      const options = {
-        ...(question.platform === null ? {} : { platform: question.platform }),
-        ...(question.pullSecrets.length === 0 ? {} : { pullSecrets: question.pullSecrets.map((dockerconfigjson) => ({ dockerconfigjson })) }),
-      };
+      const options: DigestLookupOptions = {};
+      if (question.platform !== null) options.platform = question.platform;
+      if (question.pullSecrets.length > 0) options.pullSecrets = question.pullSecrets.map((dockerconfigjson) => ({ dockerconfigjson }));
       return answerFromLookup(await (this.lookup as DigestLookup).resolve(question.reference, options));
     } catch (error) {
       return answerFromError(error);

@@ -65,7 +65,7 @@ function deniedByOf(run: PluginRunResult): string | null {
 
 /** A defaulting answer when no plugin runs (none is active for `default`, or the image does not parse). */
 export function withoutPlugins(result: PullPolicyResult): PullPolicyAnswer {
-  return { ...result, plugins: [], denied: false, deniedBy: null, denyMessages: [], beforePlugins: null };
+  return Object.assign({}, result, { plugins: [], denied: false, deniedBy: null, denyMessages: [], beforePlugins: null }); // a spread is slow in V8 here
 }
 
 /**

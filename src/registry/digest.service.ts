@@ -112,7 +112,7 @@ export class DigestService {
   async resolveMany(images: readonly string[], options: ResolveOptions = {}): Promise<DigestOutcome[]> {
     const answers = await this.resolveAll(images, options);
     return answers.map((answer, i) => {
-      if (!(answer instanceof Error)) return { ok: true as const, ...answer };
+      if (!(answer instanceof Error)) return Object.assign({ ok: true as const }, answer); // a spread costs V8 microseconds per item
       const error = answer instanceof ApiError ? answer : new ApiError(ErrorCode.InternalError, 'Internal error');
       return { ok: false as const, input: images[i], error: error.toBody() };
     });
