@@ -46,6 +46,7 @@ async function benchHttp(): Promise<void> {
   const service = await startServer(join(DIST_ROOT, 'src', 'main.js'), { LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info' });
   const bare = await startServer(join(DIST_ROOT, 'bench', 'bare-fastify.js'), { BENCH_REFERENCE: reference });
   const nest = await startServer(join(DIST_ROOT, 'bench', 'nest-minimal.js'), { BENCH_REFERENCE: reference });
+  const quiet = await startServer(join(DIST_ROOT, 'src', 'main.js'), { LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info', ACCESS_LOG: 'off' });
   try {
     const path = `/v1/references/parse?reference=${encodeURIComponent(reference)}`;
     const check = await (await fetch(service.url + path)).text();
@@ -54,12 +55,17 @@ async function benchHttp(): Promise<void> {
     await load({ url: service.url + path, durationSeconds: 2 }); // warm-up
     await load({ url: bare.url + path, durationSeconds: 2 });
     await load({ url: nest.url + path, durationSeconds: 2 });
-    const [bareResult, nestResult, serviceResult] = await compare([{ url: bare.url + path }, { url: nest.url + path }, { url: service.url + path }], DURATION);
+    await load({ url: quiet.url + path, durationSeconds: 2 });
+    const [bareResult, nestResult, serviceResult, quietResult] = await compare(
+      [{ url: bare.url + path }, { url: nest.url + path }, { url: service.url + path }, { url: quiet.url + path }],
+      DURATION,
+    );
     const ratio = serviceResult.requestsPerSecond / bareResult.requestsPerSecond;
     line('http: bare Fastify GET, requests/s', `${fmt(bareResult.requestsPerSecond)} (p99 ${bareResult.latencyP99Ms} ms)`);
     line('http: minimal NestJS app GET (same JSON), requests/s', `${fmt(nestResult.requestsPerSecond)} (${Math.round((nestResult.requestsPerSecond / bareResult.requestsPerSecond) * 100)} % of bare)`);
     line('http: GET /v1/references/parse, requests/s', `${fmt(serviceResult.requestsPerSecond)} (p99 ${serviceResult.latencyP99Ms} ms, non-2xx ${serviceResult.non2xx})`);
     line('http: GET ratio to bare Fastify (target >= 70 %)', `${Math.round(ratio * 100)} % ${ratio >= 0.7 ? 'PASS' : 'FAIL'}`);
+    line('http: the same with ACCESS_LOG=off (for information)', `${fmt(quietResult.requestsPerSecond)} (${Math.round((quietResult.requestsPerSecond / bareResult.requestsPerSecond) * 100)} % of bare)`);
 
     const batch = buildCorpus(1_000);
     const body = JSON.stringify({ references: batch });
@@ -69,7 +75,7 @@ async function benchHttp(): Promise<void> {
     line('http: POST 1 000 references, requests/s', `${fmt(post.requestsPerSecond)} (p99 ${post.latencyP99Ms} ms, non-2xx ${post.non2xx})`);
     line('http: POST references per second (target >= 250,000)', `${fmt(refsPerSecond)} ${refsPerSecond >= 250_000 ? 'PASS' : 'FAIL'}`);
   } finally {
-    await Promise.all([service.stop(), bare.stop(), nest.stop()]);
+    await Promise.all([service.stop(), bare.stop(), nest.stop(), quiet.stop()]);
   }
 }
 

@@ -57,7 +57,7 @@ export async function createApp(config: AppConfig, logger: Logger = createLogger
     });
   }
   // One hook per answered request (each hook costs Fastify a call chain): count and time it, then log it.
-  const accessLog = createAccessLog(logger);
+  const accessLog = config.accessLog ? createAccessLog(logger) : () => undefined;
   fastify.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched'; // a getter that builds an object: read once
     const status = reply.statusCode;

@@ -217,4 +217,25 @@ describe('access log', () => {
     expect(lines.join('')).not.toContain(KEYS.reader);
     expect(lines.join('')).not.toContain('wrong-key');
   });
+
+  it('ACCESS_LOG=off drops the line per request, keeps the other info lines and the request metrics', async () => {
+    const { pino } = await import('pino');
+    const { Writable } = await import('node:stream');
+    const { createApp } = await import('../src/app.factory.js');
+    const { loadConfig } = await import('../src/config/config.js');
+    const lines: string[] = [];
+    const sink = new Writable({ write(chunk, _encoding, done) { lines.push(String(chunk)); done(); } });
+    const quiet = await createApp(loadConfig({ ACCESS_LOG: 'off' }), pino({ level: 'info' }, sink));
+    try {
+      await quiet.getHttpAdapter().getInstance().ready();
+      await request(quiet.getHttpServer()).get('/v1/references/parse?reference=nginx').expect(200);
+      const metrics = await request(quiet.getHttpServer()).get('/metrics').expect(200);
+      expect(metrics.text).toMatch(/http_requests_total\{method="GET",route="\/v1\/references\/parse",status="200"\} [1-9]/);
+    } finally {
+      await quiet.close();
+    }
+    const logged = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(logged.filter((line) => line.msg === 'request')).toEqual([]);
+    expect(logged.length).toBeGreaterThan(0); // Nest's start-up lines, at info
+  });
 });

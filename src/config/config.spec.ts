@@ -7,6 +7,7 @@ describe('loadConfig', () => {
       port: 3000,
       host: '0.0.0.0',
       logLevel: 'info',
+      accessLog: true,
       bodyLimitBytes: 5 * 1024 * 1024,
       redisUrl: null,
       pluginsDir: 'plugins',
@@ -73,6 +74,7 @@ describe('loadConfig', () => {
       PORT: '8080',
       HOST: '127.0.0.1',
       LOG_LEVEL: 'DEBUG',
+      ACCESS_LOG: 'OFF',
       BODY_LIMIT_BYTES: '2048',
       REDIS_URL: 'redis://cache:6379/0',
       PLUGINS_DIR: '/etc/rules',
@@ -87,6 +89,7 @@ describe('loadConfig', () => {
       port: 8080,
       host: '127.0.0.1',
       logLevel: 'debug',
+      accessLog: false,
       bodyLimitBytes: 2048,
       redisUrl: 'redis://cache:6379/0',
       pluginsDir: '/etc/rules',
@@ -101,7 +104,7 @@ describe('loadConfig', () => {
   });
 
   it('treats empty values as unset', () => {
-    expect(loadConfig({ PORT: '', REDIS_URL: '  ' })).toMatchObject({ port: 3000, redisUrl: null });
+    expect(loadConfig({ PORT: '', REDIS_URL: '  ', ACCESS_LOG: '' })).toMatchObject({ port: 3000, redisUrl: null, accessLog: true });
   });
 
   it.each([
@@ -109,6 +112,7 @@ describe('loadConfig', () => {
     ['PORT', '70000', 'PORT must be between 0 and 65535'],
     ['PORT', '-1', 'PORT must be a whole number'],
     ['LOG_LEVEL', 'loud', 'LOG_LEVEL must be one of'],
+    ['ACCESS_LOG', 'sometimes', 'ACCESS_LOG must be on or off, got "sometimes"'],
     ['REDIS_URL', 'localhost:6379', 'REDIS_URL must be a redis:// or rediss:// URL'],
     ['REGISTRY_PLAIN_HTTP', 'http://localhost:5000', 'REGISTRY_PLAIN_HTTP has "http://localhost:5000"'],
     ['REGISTRY_ALLOW_HOSTS', 'bad host', 'REGISTRY_ALLOW_HOSTS has "bad host"'],
