@@ -176,6 +176,21 @@ describe('DigestService', () => {
     expect(registry.calls).toHaveLength(0);
   });
 
+  it('reads the cache again once it holds the lock: a peer may have answered and released it just before', async () => {
+    const { clock, registry, service } = setup({
+      cache: new (class extends MemoryDigestCache {
+        override async lock(): Promise<LockResult> {
+          // The peer stored its answer and released the lock after our first read: we get the lock at once.
+          const t = clock.now();
+          await this.setRef('anonymous|reg.example/app:v1', { kind: 'digest', digest: D2, mediaType: OCI, resolvedAt: t, expiresAt: t + 60_000, staleUntil: t + 360_000 }, t + 360_000);
+          return { state: 'acquired', release: async () => undefined };
+        }
+      })({ now: () => clock.now() }),
+    });
+    expect(await service.resolve('reg.example/app:v1')).toMatchObject({ digest: D2, source: 'cache' });
+    expect(registry.calls).toHaveLength(0);
+  });
+
   it('digest references keep their digest; platforms come from the index, cached by digest', async () => {
     const { clock, registry, service } = setup();
     registry.answer = { digest: D1, mediaType: INDEX };

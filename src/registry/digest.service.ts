@@ -252,6 +252,11 @@ export class DigestService {
       }
     }
     try {
+      // Read again under the lock: another replica may have stored its answer and released the lock
+      // between our read above and our lock (seen in CI: two upstream requests for one tag).
+      const shared = await cache.getRef(key);
+      if (shared && shared.expiresAt > this.now()) return answerFrom(shared, 'cache', false);
+      if (shared) previous = shared;
       return await this.fetchRef(key, target, reference, credentials, previous);
     } finally {
       if (lock.state === 'acquired') await lock.release();
