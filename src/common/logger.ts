@@ -1,6 +1,7 @@
 import type { LoggerService } from '@nestjs/common';
 import { pino, type Logger } from 'pino';
 import type { AppConfig } from '../config/config.js';
+import { TwoKeyMap } from './two-key-map.js';
 
 /**
  * Structured JSON logs on stdout. Secrets are redacted by key wherever they appear in a log object.
@@ -100,17 +101,14 @@ export function createAccessLog(logger: Logger): (entry: AccessLogEntry) => void
   // Per line, only what changes: the time (formatted once per millisecond) and the request's own fields.
   let lastMs = 0;
   let timeField = '';
-  const routeFields = new Map<string, Map<string, string>>(); // route pattern → method → its fields (both few)
+  const routeFields = new TwoKeyMap((route, method) => `,"method":${JSON.stringify(method)},"route":${JSON.stringify(route)}`);
   return ({ method, route, status, ms, key }) => {
     const now = Date.now();
     if (now !== lastMs) {
       lastMs = now;
       timeField = `,"time":"${new Date(now).toISOString()}"`;
     }
-    let byMethod = routeFields.get(route);
-    if (byMethod === undefined) routeFields.set(route, (byMethod = new Map()));
-    let fields = byMethod.get(method);
-    if (fields === undefined) byMethod.set(method, (fields = `,"method":${JSON.stringify(method)},"route":${JSON.stringify(route)}`));
+    const fields = routeFields.get(route, method);
     const keyField = key === undefined ? '' : `,"key":${JSON.stringify(key)}`;
     pending.push(`${prefix}${timeField}${base}${fields},"status":${status},"ms":${ms}${keyField},"msg":"request"}\n`);
     if (pending.length >= ACCESS_LOG_BATCH) flush();

@@ -1,4 +1,5 @@
 import { collectDefaultMetrics, register } from 'prom-client';
+import { TwoKeyMap } from '../common/two-key-map.js';
 import { HistogramStats, type MetricValue, registerScrapeMetric } from './scrape-metrics.js';
 
 const REQUESTS = 'http_requests_total';
@@ -13,14 +14,13 @@ interface RouteSeries {
   duration: HistogramStats;
 }
 
-/** By route pattern, then method: two lookups of strings the router already holds, no key built per request. */
-const series = new Map<string, Map<string, RouteSeries>>();
-const allSeries = (): RouteSeries[] => [...series.values()].flatMap((byMethod) => [...byMethod.values()]);
+/** By route pattern, then method (strings the router already holds: no key built per request). */
+const series = new TwoKeyMap<RouteSeries>((route, method) => ({ method, route, statuses: new Map(), duration: new HistogramStats(BUCKETS) }));
 let defaultsCollected = false;
 
 registerScrapeMetric(REQUESTS, 'HTTP requests answered, by method, route pattern and status code', 'counter', () => {
   const values: MetricValue[] = [];
-  for (const { method, route, statuses } of allSeries()) {
+  for (const { method, route, statuses } of series.values()) {
     for (const [status, count] of statuses) values.push({ value: count, labels: { method, route, status } });
   }
   return values;
@@ -28,7 +28,7 @@ registerScrapeMetric(REQUESTS, 'HTTP requests answered, by method, route pattern
 
 registerScrapeMetric(DURATION, 'Time to answer HTTP requests, by method and route pattern', 'histogram', () => {
   const values: MetricValue[] = [];
-  for (const { method, route, duration } of allSeries()) values.push(...duration.values(DURATION, { method, route }));
+  for (const { method, route, duration } of series.values()) values.push(...duration.values(DURATION, { method, route }));
   return values;
 });
 
@@ -45,10 +45,7 @@ export function collectProcessMetrics(): void {
  * Called from the service's one per-request `onResponse` hook (app.factory.ts), which also writes the access log.
  */
 export function recordHttpRequest(method: string, route: string, status: number, seconds: number): void {
-  let byMethod = series.get(route);
-  if (byMethod === undefined) series.set(route, (byMethod = new Map()));
-  let entry = byMethod.get(method);
-  if (entry === undefined) byMethod.set(method, (entry = { method, route, statuses: new Map(), duration: new HistogramStats(BUCKETS) }));
+  const entry = series.get(route, method);
   entry.statuses.set(status, (entry.statuses.get(status) ?? 0) + 1);
   entry.duration.observe(seconds);
 }

@@ -4,6 +4,7 @@
  * are bounded: registry hosts are user-chosen, so only the first few distinct ones get their own label.
  */
 import { Counter, Gauge, type Metric, register } from 'prom-client';
+import { TwoKeyMap } from '../common/two-key-map.js';
 import { type MetricValue, registerScrapeMetric } from '../metrics/scrape-metrics.js';
 
 function once<T extends Metric>(name: string, make: () => T): T {
@@ -11,17 +12,14 @@ function once<T extends Metric>(name: string, make: () => T): T {
 }
 
 /** Lookups by outcome and source, counted per lookup as plain numbers (the cached path is hot) and read at scrape time. */
-const lookupCounts = new Map<string, { outcome: string; source: string; count: number }>();
+const lookupCounts = new TwoKeyMap((outcome, source) => ({ outcome, source, count: 0 }));
 
 registerScrapeMetric('image_policy_digest_lookups_total', 'Digest lookups by outcome (ok, stale or error code) and source', 'counter', () =>
-  [...lookupCounts.values()].map(({ outcome, source, count }): MetricValue => ({ value: count, labels: { outcome, source } })),
+  lookupCounts.values().map(({ outcome, source, count }): MetricValue => ({ value: count, labels: { outcome, source } })),
 );
 
 export function recordLookup(outcome: string, source: string): void {
-  const key = `${outcome}|${source}`;
-  const entry = lookupCounts.get(key);
-  if (entry === undefined) lookupCounts.set(key, { outcome, source, count: 1 });
-  else entry.count++;
+  lookupCounts.get(outcome, source).count++;
 }
 
 export const upstreamRequestsTotal = once(
