@@ -3,6 +3,7 @@
  * shape. GraphQL inputs are validated by class-validator (the global pipe); the REST route is validated
  * by its compiled JSON schema (decision.schemas.ts), which describes the same fields.
  */
+import { applyDecorators } from '@nestjs/common';
 import { ArgsType, Field, InputType, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
@@ -14,6 +15,22 @@ import { PullPolicyEnum } from '../reference/reference.models.js';
 import { ErrorBodyDto } from '../reference/reference.dto.js';
 import { LIMITS } from './decision.schemas.js';
 import { PULLED_BY, type PulledBy, VERIFICATION_POLICIES } from './decision.types.js';
+
+/**
+ * An optional list of at most `maxItems` nested inputs, said once for OpenAPI, GraphQL and class-validator.
+ * The decorators are applied in the order TypeScript applies the same stack written top to bottom.
+ */
+function OptionalNestedList(item: new () => unknown, maxItems: number, description?: string): PropertyDecorator {
+  return applyDecorators(
+    Type(() => item),
+    ValidateNested({ each: true }),
+    ArrayMaxSize(maxItems),
+    IsArray(),
+    IsOptional(),
+    Field(() => [item], { nullable: true }),
+    ApiPropertyOptional(description === undefined ? { type: [item] } : { type: [item], description }),
+  );
+}
 
 export enum PulledByEnum {
   preloaded = 'preloaded',
@@ -108,13 +125,7 @@ export class NodeImageInputDto {
   @IsOptional()
   @IsIn(PULLED_BY as unknown as string[])
   pulledBy?: PulledBy;
-  @ApiPropertyOptional({ type: [PulledWithInputDto], description: 'The kubelet\'s pulled record' })
-  @Field(() => [PulledWithInputDto], { nullable: true })
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(LIMITS.credentialsPerImage)
-  @ValidateNested({ each: true })
-  @Type(() => PulledWithInputDto)
+  @OptionalNestedList(PulledWithInputDto, LIMITS.credentialsPerImage, 'The kubelet\'s pulled record')
   pulledWith?: PulledWithInputDto[];
 }
 
@@ -137,13 +148,7 @@ export class CredentialVerificationInputDto {
 
 @InputType('NodeInput')
 export class NodeInputDto {
-  @ApiPropertyOptional({ type: [NodeImageInputDto] })
-  @Field(() => [NodeImageInputDto], { nullable: true })
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(LIMITS.nodeImages)
-  @ValidateNested({ each: true })
-  @Type(() => NodeImageInputDto)
+  @OptionalNestedList(NodeImageInputDto, LIMITS.nodeImages)
   images?: NodeImageInputDto[];
   @ApiPropertyOptional({ example: 'linux/amd64' }) @Field(() => String, { nullable: true }) @IsOptional() @IsString() platform?: string;
   @ApiPropertyOptional({ type: CredentialVerificationInputDto })
@@ -163,13 +168,7 @@ export class NodeInputDto {
 export class PodInputDto {
   @ApiPropertyOptional({ example: 'prod', default: 'default' }) @Field(() => String, { nullable: true }) @IsOptional() @IsString() namespace?: string;
   @ApiPropertyOptional() @Field(() => String, { nullable: true }) @IsOptional() @IsString() name?: string;
-  @ApiPropertyOptional({ type: [SecretInputDto] })
-  @Field(() => [SecretInputDto], { nullable: true })
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(LIMITS.pullSecrets)
-  @ValidateNested({ each: true })
-  @Type(() => SecretInputDto)
+  @OptionalNestedList(SecretInputDto, LIMITS.pullSecrets)
   imagePullSecrets?: SecretInputDto[];
   @ApiPropertyOptional({ type: ServiceAccountInputDto })
   @Field(() => ServiceAccountInputDto, { nullable: true })
@@ -345,21 +344,9 @@ export class ManifestDecisionsArgs {
   @Type(() => SimulatedRegistryInputDto)
   registry?: SimulatedRegistryInputDto;
   @ApiPropertyOptional({ default: false }) @Field(() => Boolean, { nullable: true }) @IsOptional() @IsBoolean() detectDrift?: boolean;
-  @ApiPropertyOptional({ type: [SecretInputDto], description: 'Details of the Secrets the pods name in imagePullSecrets (matched by namespace and name)' })
-  @Field(() => [SecretInputDto], { nullable: true })
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(LIMITS.pullSecrets)
-  @ValidateNested({ each: true })
-  @Type(() => SecretInputDto)
+  @OptionalNestedList(SecretInputDto, LIMITS.pullSecrets, 'Details of the Secrets the pods name in imagePullSecrets (matched by namespace and name)')
   secrets?: SecretInputDto[];
-  @ApiPropertyOptional({ type: [ServiceAccountInputDto], description: 'Details of the service accounts the pods run as' })
-  @Field(() => [ServiceAccountInputDto], { nullable: true })
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(LIMITS.pullSecrets)
-  @ValidateNested({ each: true })
-  @Type(() => ServiceAccountInputDto)
+  @OptionalNestedList(ServiceAccountInputDto, LIMITS.pullSecrets, 'Details of the service accounts the pods run as')
   serviceAccounts?: ServiceAccountInputDto[];
 }
 
