@@ -66,6 +66,10 @@ async function benchHttp(): Promise<void> {
     line('http: GET /v1/references/parse, requests/s', `${fmt(serviceResult.requestsPerSecond)} (p99 ${serviceResult.latencyP99Ms} ms, non-2xx ${serviceResult.non2xx})`);
     line('http: GET ratio to bare Fastify (target >= 70 %)', `${Math.round(ratio * 100)} % ${ratio >= 0.7 ? 'PASS' : 'FAIL'}`);
     line('http: the same with ACCESS_LOG=off (for information)', `${fmt(quietResult.requestsPerSecond)} (${Math.round((quietResult.requestsPerSecond / bareResult.requestsPerSecond) * 100)} % of bare)`);
+    // Repeated questions are answered from the kept answers (ReferenceService.parseShared); here none repeats.
+    const distinctPath = (n: number) => `/v1/references/parse?reference=ghcr.io%2Forg%2Fapp-${n}%3A1.2.3`;
+    const [bareDistinct, serviceDistinct] = await compare([{ url: bare.url, pathOf: distinctPath }, { url: service.url, pathOf: distinctPath }], Math.max(2, Math.round(DURATION / 2)), 3);
+    line('http: GET, every reference new (for information), requests/s', `${fmt(serviceDistinct.requestsPerSecond)} (${Math.round((serviceDistinct.requestsPerSecond / bareDistinct.requestsPerSecond) * 100)} % of bare on the same load, non-2xx ${serviceDistinct.non2xx})`);
 
     const batch = buildCorpus(1_000);
     const body = JSON.stringify({ references: batch });

@@ -71,6 +71,8 @@ export async function load(options: {
   durationSeconds?: number;
   /** Requests per second for all connections together (a steady load instead of as fast as possible). */
   overallRate?: number;
+  /** The path of each request, from its sequence number (every request can ask something new). */
+  pathOf?: (n: number) => string;
 }): Promise<LoadResult> {
   const result = await autocannon({
     url: options.url,
@@ -80,6 +82,7 @@ export async function load(options: {
     connections: options.connections ?? 32,
     duration: options.durationSeconds ?? 8,
     ...(options.overallRate === undefined ? {} : { overallRate: options.overallRate }),
+    ...(options.pathOf === undefined ? {} : { requests: [{ setupRequest: pathSetter(options.pathOf) }] }),
   });
   return {
     requestsPerSecond: result.requests.average,
@@ -88,6 +91,11 @@ export async function load(options: {
     non2xx: result.non2xx,
     errors: result.errors,
   };
+}
+
+function pathSetter(pathOf: (n: number) => string) {
+  let n = 0;
+  return <R extends { path?: string }>(request: R): R => Object.assign(request, { path: pathOf(n++) });
 }
 
 export function line(label: string, value: string): void {

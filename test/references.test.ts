@@ -36,6 +36,21 @@ describe('GET /v1/references/parse', () => {
     });
   });
 
+  it('answers a repeated question with the same bytes as the first time, and as the POST route item', async () => {
+    const reference = `ghcr.io/org/app:1.2.3@sha256:${HEX64}`;
+    const answers = [];
+    for (let i = 0; i < 3; i++) answers.push(await http.get('/v1/references/parse').query({ reference }).expect(200));
+    for (const answer of answers) {
+      expect(answer.headers['content-type']).toBe('application/json; charset=utf-8');
+      expect(answer.text).toBe(answers[0].text);
+    }
+    const batch = await http.post('/v1/references/parse').send({ references: [reference] }).expect(200);
+    const { ok, reference: item } = batch.body.results[0];
+    expect(ok).toBe(true);
+    expect(JSON.parse(answers[0].text)).toEqual(item);
+    expect(Object.keys(JSON.parse(answers[0].text))).toEqual(Object.keys(item)); // the contract's field order
+  });
+
   it('handles IPv6 registries with ports and URL-encoded characters', async () => {
     const response = await http.get(`/v1/references/parse?reference=${encodeURIComponent('[2001:db8::1]:5000/team/app:v1')}`).expect(200);
     expect(response.body).toMatchObject({ domain: '[2001:db8::1]:5000', path: 'team/app', tag: 'v1' });

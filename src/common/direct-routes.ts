@@ -10,7 +10,7 @@
  * model). The scope check, a Nest guard elsewhere, is done here. The OpenAPI operation is declared with
  * the route, since Swagger only sees controllers.
  */
-import type { FastifyInstance, FastifyRequest, FastifySchema } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, FastifySchema } from 'fastify';
 import type { AuthState } from '../auth/auth-state.js';
 import { assertScopes } from '../auth/scope.guard.js';
 import { ROUTE_SCOPES, scopesOf } from '../auth/scopes.js';
@@ -23,6 +23,11 @@ export interface DirectRoute {
   schema: FastifySchema;
   /** The answer or its promise (written with `schema.response[200]`); a thrown ApiError becomes the error model. */
   handle(request: FastifyRequest): unknown;
+  /**
+   * `handle` answers a repeated question with the same frozen object (a memo of a pure or cached answer): its
+   * serialised form is then kept with it and written again without serialising. Promises are not kept.
+   */
+  sharedAnswers?: true;
   /** This route's operation in /openapi.json (see openApiOperation). */
   openapi: OpenApiOperation;
   /** DTO classes the operation refers to (`#/components/schemas/<name>`), added to the document. */
@@ -62,9 +67,30 @@ export function registerDirectRoutes(fastify: FastifyInstance, routes: readonly 
             },
           }),
       // Fastify sends a returned value and awaits a returned promise (a rejection becomes the error answer).
-      handler: (request) => route.handle(request),
+      handler: route.sharedAnswers ? sharedAnswerHandler(route) : (request) => route.handle(request),
     });
   }
+}
+
+const JSON_CONTENT_TYPE = 'application/json; charset=utf-8'; // what Fastify sets for a serialised object
+
+/**
+ * Serialising is most of what a cached answer costs a hot route: each shared answer object is serialised once
+ * (by the route's compiled schema serialiser) and its text kept for as long as the object lives.
+ */
+function sharedAnswerHandler(route: DirectRoute) {
+  const serialised = new WeakMap<object, ReturnType<FastifyReply['serialize']>>();
+  return (request: FastifyRequest, reply: FastifyReply): unknown => {
+    const answer = route.handle(request);
+    if (typeof answer !== 'object' || answer === null || answer instanceof Promise) return answer;
+    let text = serialised.get(answer);
+    if (text === undefined) {
+      text = reply.serialize(answer);
+      serialised.set(answer, text);
+    }
+    reply.header('content-type', JSON_CONTENT_TYPE); // a string with a JSON type is sent as it is
+    return text;
+  };
 }
 
 /** The operation as @nestjs/swagger writes it for a controller method (same operationId, so generated clients keep their names). */

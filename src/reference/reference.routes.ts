@@ -10,7 +10,8 @@ export function referenceRoutes(references: ReferenceService): DirectRoute[] {
       method: 'GET',
       url: '/v1/references/parse',
       schema: { querystring: parseQuerySchema, response: { 200: parsedReferenceSchema } },
-      handle: (request) => references.parse((request.query as { reference: string }).reference),
+      handle: (request) => references.parseShared((request.query as { reference: string }).reference),
+      sharedAnswers: true,
       openapi: openApiOperation({
         operationId: 'ReferenceController_parse',
         tag: 'references',

@@ -89,6 +89,26 @@ describe('DigestService', () => {
     expect(registry.calls).toHaveLength(2);
   });
 
+  it('cachedAnswer: the same frozen answer for a repeated question, until the cache holds another record', async () => {
+    const { clock, registry, cache, service } = setup();
+    await service.resolve('reg.example/app:v1');
+    const first = service.cachedAnswer('reg.example/app:v1');
+    expect(Object.isFrozen(first)).toBe(true);
+    expect(service.cachedAnswer('reg.example/app:v1')).toBe(first);
+    expect(service.cachedAnswer('reg.example/app:v1@' + D2)).toBeUndefined(); // another question, not cached
+    // A peer replica (or a refresh) stores a new record for the key: the next answer follows it at once.
+    const key = 'anonymous|reg.example/app:v1';
+    const stored = cache.peekRef(key);
+    expect(stored).toMatchObject({ digest: D1 }); // the key this test writes is the service's own
+    await cache.setRef(key, { kind: 'digest', digest: D2, mediaType: OCI, resolvedAt: clock.now(), expiresAt: clock.now() + 60_000, staleUntil: clock.now() + 360_000 }, clock.now() + 360_000);
+    const moved = service.cachedAnswer('reg.example/app:v1');
+    expect(moved).toMatchObject({ digest: D2, source: 'cache', stale: false });
+    expect(moved).not.toBe(first);
+    clock.advance(60_000); // expired: the kept answer is not given out either
+    expect(service.cachedAnswer('reg.example/app:v1')).toBeUndefined();
+    expect(registry.calls).toHaveLength(1);
+  });
+
   it('answers stale within the stale window when the registry fails transiently, then gives up', async () => {
     const { clock, registry, service } = setup();
     await service.resolve('reg.example/app:v1');

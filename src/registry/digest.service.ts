@@ -10,7 +10,7 @@ import type { ParsedReference } from '../reference/parsed-reference.js';
 import { type Credential, CredentialsError, credentialSetIdentity, Keyring, lookupCredentials, parseDockerConfig } from './credentials.js';
 import { type DigestCache, keepUntil, type RefRecord, refKey } from './digest-cache.js';
 import { type EgressPolicy, preflightEgress } from './egress-guard.js';
-import { LruMap } from './lru.js';
+import { LruMap } from '../common/lru.js';
 import { type Platform, parsePlatform } from './manifest.js';
 import { type PlatformDigest, PlatformDigests } from './platform-digests.js';
 import { endpointFor } from './registry-endpoint.js';
@@ -66,6 +66,15 @@ export interface DigestServiceOptions {
   now?: () => number;
 }
 
+/** See DigestService.hotAnswers. */
+interface HotAnswer {
+  key: string;
+  record: RefRecord & { kind: 'digest' };
+  answer: Readonly<DigestAnswer>;
+}
+/** The longest image kept in hotAnswers (a valid reference is far shorter): hostile inputs cannot grow it. */
+const HOT_IMAGE_MAX = 512;
+
 type RefOutcome = { record: Extract<RefRecord, { kind: 'digest' }>; source: 'registry' | 'cache'; stale: boolean };
 
 export class DigestService {
@@ -73,6 +82,12 @@ export class DigestService {
   private readonly platforms: PlatformDigests;
   /** Egress refusal message per reference domain ('' = allowed so far; names are checked again at connect). */
   private readonly egressVerdicts = new LruMap<string, string>(10_000);
+  /**
+   * cachedAnswer's answers by image: the same frozen object while the cache holds the same (replaced, never
+   * mutated) record unexpired, so a repeated question skips parsing and credential matching, and the REST
+   * route writes the answer's kept serialised form (DirectRoute.sharedAnswers).
+   */
+  private readonly hotAnswers = new LruMap<string, HotAnswer>(4_096);
   private readonly now: () => number;
   private readonly untrack: () => void;
 
@@ -152,17 +167,26 @@ export class DigestService {
   /**
    * The answer from this replica's cache, without a promise, when it holds a fresh digest for the image
    * (no platform asked, the node's credentials): the hot path of GET /v1/digests. Undefined otherwise —
-   * also for an invalid or refused image — and then `resolve` gives the answer or the error.
+   * also for an invalid or refused image — and then `resolve` gives the answer or the error. A repeated
+   * question gets the same frozen answer while its cache record stands (see hotAnswers).
    */
-  cachedAnswer(image: string): DigestAnswer | undefined {
+  cachedAnswer(image: string): Readonly<DigestAnswer> | undefined {
+    const hot = this.hotAnswers.get(image);
+    if (hot !== undefined && hot.record.expiresAt > this.now() && this.options.cache.peekRef(hot.key) === hot.record) {
+      recordCacheRead('hit');
+      recordLookup('ok', 'cache');
+      return hot.answer;
+    }
     const parsed = parseReference(image);
     if (!parsed.ok || this.egressRefusal(parsed.reference) !== '') return undefined;
-    const lookup = this.lookupOf(parsed.reference, [this.options.nodeKeyring]);
-    const record = this.options.cache.peekRef(lookup.key);
+    const { key } = this.lookupOf(parsed.reference, [this.options.nodeKeyring]);
+    const record = this.options.cache.peekRef(key);
     if (record === undefined || record.kind !== 'digest' || record.expiresAt <= this.now()) return undefined;
     recordCacheRead('hit');
     recordLookup('ok', 'cache');
-    return answerOf(image, parsed.reference, record, null, 'cache', false);
+    const answer = Object.freeze(answerOf(image, parsed.reference, record, null, 'cache', false));
+    if (image.length <= HOT_IMAGE_MAX) this.hotAnswers.set(image, { key, record, answer });
+    return answer;
   }
 
   private async resolveWith(image: string, platform: Platform | null, keyrings: Keyring[], signal?: AbortSignal): Promise<DigestAnswer> {

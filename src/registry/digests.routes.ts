@@ -16,6 +16,7 @@ export function digestRoutes(digests: DigestService): DirectRoute[] {
         // A fresh cached answer is sent at once; anything else (platform, miss, stale, error) takes the full lookup.
         return (platform === undefined ? digests.cachedAnswer(image) : undefined) ?? digests.resolve(image, { platform });
       },
+      sharedAnswers: true, // cachedAnswer's answers are shared; resolve's are promises, serialised each time
       openapi: openApiOperation({
         operationId: 'DigestsController_resolve',
         tag: 'digests',

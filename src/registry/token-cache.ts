@@ -3,7 +3,7 @@
  * fetched once when many lookups need the same token at once. Not caching them is a known cause of
  * registry throttling.
  */
-import { LruMap } from './lru.js';
+import { LruMap } from '../common/lru.js';
 
 export interface CachedToken {
   token: string;
