@@ -71,18 +71,18 @@ export async function load(options: {
   durationSeconds?: number;
   /** Requests per second for all connections together (a steady load instead of as fast as possible). */
   overallRate?: number;
-  /** The path of each request, from its sequence number (every request can ask something new). */
-  pathOf?: (n: number) => string;
+  /** The path and/or body of each request, from its sequence number (every request can ask something new). */
+  requestOf?: (n: number) => { path?: string; body?: string };
 }): Promise<LoadResult> {
   const result = await autocannon({
     url: options.url,
     method: options.method ?? 'GET',
     body: options.body,
-    headers: options.body ? { 'content-type': 'application/json' } : undefined,
+    headers: options.method === 'POST' ? { 'content-type': 'application/json' } : undefined,
     connections: options.connections ?? 32,
     duration: options.durationSeconds ?? 8,
     ...(options.overallRate === undefined ? {} : { overallRate: options.overallRate }),
-    ...(options.pathOf === undefined ? {} : { requests: [{ setupRequest: pathSetter(options.pathOf) }] }),
+    ...(options.requestOf === undefined ? {} : { requests: [{ setupRequest: requestSetter(options.requestOf) }] }),
   });
   return {
     requestsPerSecond: result.requests.average,
@@ -93,9 +93,9 @@ export async function load(options: {
   };
 }
 
-function pathSetter(pathOf: (n: number) => string) {
+function requestSetter(requestOf: (n: number) => { path?: string; body?: string }) {
   let n = 0;
-  return <R extends { path?: string }>(request: R): R => Object.assign(request, { path: pathOf(n++) });
+  return <R extends object>(request: R): R => Object.assign(request, requestOf(n++));
 }
 
 export function line(label: string, value: string): void {

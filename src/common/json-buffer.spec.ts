@@ -20,6 +20,34 @@ describe('toJsonBuffer', () => {
     );
   });
 
+  it('writes long arrays mixing frozen (shared) and ordinary items exactly, in any order', () => {
+    const deepFreeze = <T>(value: T): T => {
+      if (value !== null && typeof value === 'object') {
+        for (const inner of Object.values(value)) deepFreeze(inner);
+        Object.freeze(value);
+      }
+      return value;
+    };
+    const item = fc.oneof(fc.jsonValue(), fc.object().map(deepFreeze), fc.array(fc.jsonValue()).map(deepFreeze), fc.constant(undefined));
+    fc.assert(
+      fc.property(fc.array(item, { minLength: 65, maxLength: 300 }), (items) => {
+        same({ results: items });
+        same({ results: items }); // now from the kept texts
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('stringifies a frozen item once, however many answers carry it', () => {
+    let calls = 0;
+    const shared = Object.freeze({ toJSON: () => ({ ok: true, n: ++calls }) });
+    const batch = (): object => ({ results: Array.from({ length: 100 }, (_, i) => (i % 10 === 0 ? shared : { i })) });
+    const first = toJsonBuffer(batch()).toString('utf8');
+    expect(toJsonBuffer(batch()).toString('utf8')).toBe(first);
+    expect(calls).toBe(1);
+    expect(JSON.parse(first).results[10]).toEqual({ ok: true, n: 1 });
+  });
+
   it('encodes every Unicode string as UTF-8, lone surrogates escaped as JSON.stringify does', () => {
     fc.assert(fc.property(fc.array(fc.string({ unit: 'binary' }), { maxLength: 200 }), (strings) => same({ strings })), { numRuns: 200 });
     same({ s: ['\ud800', 'K\u212a', 'é'.repeat(70_000)] });

@@ -22,7 +22,7 @@ export class ReferenceController {
   // megabytes, is written straight into a Buffer.
   @RouteSchema({ body: parseManyBodySchema })
   @UseInterceptors(JsonBufferInterceptor)
-  parseMany(@Body() body: { references: string[] }): { results: ParseOutcome[] } {
+  parseMany(@Body() body: { references: string[] }): { results: readonly ParseOutcome[] } {
     return { results: this.references.parseMany(body.references) };
   }
 }

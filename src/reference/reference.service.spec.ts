@@ -18,7 +18,7 @@ function outcomeOf(run: () => unknown): unknown {
   }
 }
 
-describe('ReferenceService.parseShared', () => {
+describe('ReferenceService: kept answers', () => {
   it("answers exactly what parse answers, Kubernetes' vectors and arbitrary text alike, asked once or again", () => {
     const service = new ReferenceService();
     const inputs = fc.oneof(fc.constantFrom(...vectors), fc.string(), fc.string({ unit: fc.constantFrom(...'aA0-._/:@'.split('')) }));
@@ -52,8 +52,21 @@ describe('ReferenceService.parseShared', () => {
     expect(service.parseShared(longValid)).not.toBe(service.parseShared(longValid));
 
     const first = service.parseShared('app-0:v1');
-    for (let i = 1; i <= 5_000; i++) service.parseShared(`app-${i}:v1`);
+    for (let i = 1; i <= 12_000; i++) service.parseShared(`app-${i}:v1`);
     expect(service.parseShared('app-0:v1')).not.toBe(first); // evicted: more inputs than it keeps
     expect(service.parseShared('app-0:v1')).toEqual(first);
+  });
+
+  it('parseMany answers in input order with the same frozen outcomes parseShared keeps', () => {
+    const service = new ReferenceService();
+    const inputs = ['nginx', 'Upper/Case', 'nginx', 'ghcr.io/org/app:v1'];
+    const outcomes = service.parseMany(inputs);
+    expect(outcomes.map((outcome) => outcome.ok)).toEqual([true, false, true, true]);
+    expect(outcomes[2]).toBe(outcomes[0]);
+    expect(outcomes[1]).toEqual({ ok: false, input: 'Upper/Case', error: { code: 'InvalidReference', message: 'invalid reference format: repository name (Case) must be lowercase' } });
+    for (const outcome of outcomes) expect(Object.isFrozen(outcome) && Object.isFrozen(outcome.ok ? outcome.reference : outcome.error)).toBe(true);
+    expect(service.parseMany(inputs)).toEqual(outcomes);
+    expect(service.parseMany(inputs)[3]).toBe(outcomes[3]);
+    expect(outcomes[3].ok && outcomes[3].reference).toBe(service.parseShared('ghcr.io/org/app:v1'));
   });
 });

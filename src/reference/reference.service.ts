@@ -8,14 +8,22 @@ export type ParseOutcome =
   | { ok: true; reference: ParsedReference }
   | { ok: false; input: string; error: ErrorBody };
 
-/** How many answers `parseShared` keeps, and the longest input it keeps one for (a valid reference is far shorter). */
-const SHARED_ANSWERS = 4_096;
-const SHARED_INPUT_MAX = 512;
+/**
+ * How many answers the service keeps (one batch of the largest size fits), and the longest input it keeps
+ * one for (a valid reference is far shorter).
+ */
+const KEPT_ANSWERS = 10_000;
+const KEPT_INPUT_MAX = 512;
 
 /** The transports' entry to the pure parser: turns parse failures into the error model. */
 @Injectable()
 export class ReferenceService {
-  private readonly sharedAnswers = new LruMap<string, Readonly<ParsedReference>>(SHARED_ANSWERS);
+  /**
+   * Recent inputs' outcomes, deeply frozen: callers ask about the same images over and over, and a repeated
+   * input gets the same object back, so a transport may keep its serialised form with it (DirectRoute's
+   * sharedAnswers; json-buffer for batches). Bounded in count and input length: hostile inputs cannot grow it.
+   */
+  private readonly kept = new LruMap<string, ParseOutcome>(KEPT_ANSWERS);
 
   /** Parses one reference; an invalid one is an `InvalidReference` error with Kubernetes' text. */
   parse(input: string): ParsedReference {
@@ -24,26 +32,27 @@ export class ReferenceService {
     return result.reference;
   }
 
-  /**
-   * `parse`, with the answers to recent inputs kept: callers ask about the same few images over and over, and
-   * the same frozen object comes back for the same input, so a transport may keep its serialised form with it
-   * (see DirectRoute.sharedAnswers). Bounded in count and input length, so hostile inputs cannot grow it.
-   */
+  /** `parse`, answering a repeated input with the same frozen object (see `kept`). */
   parseShared(input: string): Readonly<ParsedReference> {
-    const kept = this.sharedAnswers.get(input);
-    if (kept !== undefined) return kept;
-    const answer = Object.freeze(this.parse(input));
-    if (input.length <= SHARED_INPUT_MAX) this.sharedAnswers.set(input, answer);
-    return answer;
+    const outcome = this.outcomeOf(input);
+    if (!outcome.ok) throw new ApiError(ErrorCode.InvalidReference, outcome.error.message);
+    return outcome.reference;
   }
 
-  /** Parses many references; each answer is `ok` or carries its error, in input order. */
-  parseMany(inputs: readonly string[]): ParseOutcome[] {
-    return inputs.map((input) => {
-      const result = parseReference(input);
-      return result.ok
-        ? result
-        : { ok: false as const, input, error: { code: ErrorCode.InvalidReference, message: result.error } };
-    });
+  /** Parses many references; each answer is `ok` or carries its error, in input order (frozen, shared: see `kept`). */
+  parseMany(inputs: readonly string[]): readonly ParseOutcome[] {
+    return inputs.map((input) => this.outcomeOf(input));
+  }
+
+  private outcomeOf(input: string): ParseOutcome {
+    const kept = this.kept.get(input);
+    if (kept !== undefined) return kept;
+    const result = parseReference(input);
+    const outcome: ParseOutcome = result.ok
+      ? { ok: true, reference: Object.freeze(result.reference) }
+      : { ok: false, input, error: Object.freeze({ code: ErrorCode.InvalidReference, message: result.error }) };
+    Object.freeze(outcome);
+    if (input.length <= KEPT_INPUT_MAX) this.kept.set(input, outcome);
+    return outcome;
   }
 }
