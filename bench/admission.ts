@@ -4,7 +4,7 @@
  * checking for errors and memory growth.
  */
 import { join } from 'node:path';
-import { compare, DIST_ROOT, fmt, line, load, startServer } from './support.js';
+import { compare, DIST_ROOT, fmt, line, load, percent, ratio, startServer } from './support.js';
 
 const MAIN = join(DIST_ROOT, 'src', 'main.js');
 const ROOT = join(DIST_ROOT, '..');
@@ -57,10 +57,10 @@ export async function benchAdmission(durationSeconds: number, sustainSeconds: nu
         ],
         durationSeconds,
       );
-      const ratio = mutate.requestsPerSecond / bareResult.requestsPerSecond;
+      const mutateRatio = ratio(mutate, bareResult);
       line('admission: bare Fastify POST, same-size answer, requests/s', fmt(bareResult.requestsPerSecond));
       line('admission: POST /v1/admission/mutate (10 containers), requests/s', `${fmt(mutate.requestsPerSecond)} (p99 ${mutate.latencyP99Ms} ms, non-2xx ${mutate.non2xx})`);
-      line('admission: ratio to bare Fastify (target >= 30 %)', `${Math.round(ratio * 100)} % ${ratio >= 0.3 ? 'PASS' : 'FAIL'}`);
+      line('admission: ratio to bare Fastify (target >= 30 %)', `${percent(mutateRatio)} ${mutateRatio >= 0.3 ? 'PASS' : 'FAIL'}`);
 
       // Sustained: 80 % of the maximum for sustainSeconds, memory sampled before and after.
       const rate = Math.floor(mutate.requestsPerSecond * 0.8);

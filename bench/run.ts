@@ -11,7 +11,7 @@ import { buildCorpus } from './corpus.js';
 import { benchDecisions, benchManifests } from './decisions.js';
 import { benchAdmission } from './admission.js';
 import { benchDigests } from './digests.js';
-import { compare, DIST_ROOT, fmt, line, load, startServer } from './support.js';
+import { compare, DIST_ROOT, fmt, line, load, percent, ratio, startServer } from './support.js';
 
 const DURATION = Number(process.env.BENCH_SECONDS ?? 9); // per server, split into BENCH_ROUNDS alternating rounds
 
@@ -60,16 +60,16 @@ async function benchHttp(): Promise<void> {
       [{ url: bare.url + path }, { url: nest.url + path }, { url: service.url + path }, { url: quiet.url + path }],
       DURATION,
     );
-    const ratio = serviceResult.requestsPerSecond / bareResult.requestsPerSecond;
+    const getRatio = ratio(serviceResult, bareResult);
     line('http: bare Fastify GET, requests/s', `${fmt(bareResult.requestsPerSecond)} (p99 ${bareResult.latencyP99Ms} ms)`);
-    line('http: minimal NestJS app GET (same JSON), requests/s', `${fmt(nestResult.requestsPerSecond)} (${Math.round((nestResult.requestsPerSecond / bareResult.requestsPerSecond) * 100)} % of bare)`);
+    line('http: minimal NestJS app GET (same JSON), requests/s', `${fmt(nestResult.requestsPerSecond)} (${percent(ratio(nestResult, bareResult))} of bare)`);
     line('http: GET /v1/references/parse, requests/s', `${fmt(serviceResult.requestsPerSecond)} (p99 ${serviceResult.latencyP99Ms} ms, non-2xx ${serviceResult.non2xx})`);
-    line('http: GET ratio to bare Fastify (target >= 70 %)', `${Math.round(ratio * 100)} % ${ratio >= 0.7 ? 'PASS' : 'FAIL'}`);
-    line('http: the same with ACCESS_LOG=off (for information)', `${fmt(quietResult.requestsPerSecond)} (${Math.round((quietResult.requestsPerSecond / bareResult.requestsPerSecond) * 100)} % of bare)`);
+    line('http: GET ratio to bare Fastify (target >= 70 %)', `${percent(getRatio)} ${getRatio >= 0.7 ? 'PASS' : 'FAIL'}`);
+    line('http: the same with ACCESS_LOG=off (for information)', `${fmt(quietResult.requestsPerSecond)} (${percent(ratio(quietResult, bareResult))} of bare)`);
     // Repeated questions are answered from the kept answers (ReferenceService.parseShared); here none repeats.
     const distinctPath = (n: number) => ({ path: `/v1/references/parse?reference=ghcr.io%2Forg%2Fapp-${n}%3A1.2.3` });
     const [bareDistinct, serviceDistinct] = await compare([{ url: bare.url, requestOf: distinctPath }, { url: service.url, requestOf: distinctPath }], Math.max(2, Math.round(DURATION / 2)), 3);
-    line('http: GET, every reference new (for information), requests/s', `${fmt(serviceDistinct.requestsPerSecond)} (${Math.round((serviceDistinct.requestsPerSecond / bareDistinct.requestsPerSecond) * 100)} % of bare on the same load, non-2xx ${serviceDistinct.non2xx})`);
+    line('http: GET, every reference new (for information), requests/s', `${fmt(serviceDistinct.requestsPerSecond)} (${percent(ratio(serviceDistinct, bareDistinct))} of bare on the same load, non-2xx ${serviceDistinct.non2xx})`);
 
     const batch = buildCorpus(1_000);
     const body = JSON.stringify({ references: batch });

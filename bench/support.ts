@@ -106,11 +106,16 @@ export const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
 
 export type LoadOptions = Parameters<typeof load>[0];
 
+/** A load's median result over the rounds of `compare`, with each round's requests per second. */
+export interface ComparedResult extends LoadResult {
+  rounds: number[];
+}
+
 /**
- * Measures several loads in alternation, `rounds` times each, and keeps each one's median: a ratio of
- * medians measured side by side survives a noisy machine far better than one run of each.
+ * Measures several loads in alternation, `rounds` short runs each, and keeps each one's median: the machine's
+ * speed drifts over seconds here, and runs measured side by side see the same drift.
  */
-export async function compare(loads: LoadOptions[], durationSeconds: number, rounds = Number(process.env.BENCH_ROUNDS ?? 5)): Promise<LoadResult[]> {
+export async function compare(loads: LoadOptions[], durationSeconds: number, rounds = Number(process.env.BENCH_ROUNDS ?? 9)): Promise<ComparedResult[]> {
   const results: LoadResult[][] = loads.map(() => []);
   const each = Math.max(1, Math.round(durationSeconds / rounds));
   for (let round = 0; round < rounds; round++) {
@@ -119,6 +124,20 @@ export async function compare(loads: LoadOptions[], durationSeconds: number, rou
   return results.map((runs) => {
     const sorted = [...runs].sort((a, b) => a.requestsPerSecond - b.requestsPerSecond);
     const median = sorted[Math.floor(sorted.length / 2)];
-    return { ...median, non2xx: runs.reduce((sum, run) => sum + run.non2xx, 0), errors: runs.reduce((sum, run) => sum + run.errors, 0) };
+    return {
+      ...median,
+      non2xx: runs.reduce((sum, run) => sum + run.non2xx, 0),
+      errors: runs.reduce((sum, run) => sum + run.errors, 0),
+      rounds: runs.map((run) => run.requestsPerSecond),
+    };
   });
 }
+
+/** a's speed relative to b's: the median of the rounds' ratios (each pair measured back to back). */
+export function ratio(a: ComparedResult, b: ComparedResult): number {
+  const ratios = a.rounds.map((rps, i) => rps / b.rounds[i]).sort((x, y) => x - y);
+  return ratios[Math.floor(ratios.length / 2)];
+}
+
+/** A ratio as a whole percentage. */
+export const percent = (value: number): string => `${Math.round(value * 100)} %`;
