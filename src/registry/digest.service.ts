@@ -5,12 +5,12 @@
  * the last known digest answers within the stale window, marked stale.
  */
 import { ApiError, type ErrorBody, ErrorCode } from '../common/errors.js';
+import { LruMap } from '../common/lru.js';
 import { parseReference } from '../reference/parse.js';
 import type { ParsedReference } from '../reference/parsed-reference.js';
 import { type Credential, CredentialsError, credentialSetIdentity, Keyring, lookupCredentials, parseDockerConfig } from './credentials.js';
 import { type DigestCache, keepUntil, type RefRecord, refKey } from './digest-cache.js';
 import { type EgressPolicy, preflightEgress } from './egress-guard.js';
-import { LruMap } from '../common/lru.js';
 import { type Platform, parsePlatform } from './manifest.js';
 import { type PlatformDigest, PlatformDigests } from './platform-digests.js';
 import { endpointFor } from './registry-endpoint.js';

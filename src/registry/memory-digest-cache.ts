@@ -1,6 +1,6 @@
 /** The in-memory DigestCache: the default, and the local tier of the Redis cache. */
-import type { CacheHealth, ContentRecord, DigestCache, LockResult, RefRecord } from './digest-cache.js';
 import { LruMap } from '../common/lru.js';
+import type { CacheHealth, ContentRecord, DigestCache, LockResult, RefRecord } from './digest-cache.js';
 
 export interface MemoryCacheOptions {
   maxRefs?: number;

@@ -4,8 +4,8 @@
  * credentials, or an identity token) and builds Basic headers. Tokens and passwords stay in here.
  */
 import { ApiError, ErrorCode } from '../common/errors.js';
-import type { Credential } from './credentials.js';
 import { LruMap } from '../common/lru.js';
+import type { Credential } from './credentials.js';
 import type { RegistryEndpoint } from './registry-endpoint.js';
 import { statusError } from './registry-errors.js';
 import type { RegistryHttp } from './registry-http.js';
