@@ -25,6 +25,7 @@ export async function createApp(config: AppConfig, logger: Logger = createLogger
   const adapter = new FastifyAdapter({
     ...(tls === null ? {} : { https: tls }),
     bodyLimit: config.bodyLimitBytes,
+    trustProxy: config.trustProxy.length > 0 ? config.trustProxy : false, // request.ip (rate limits without keys) from X-Forwarded-For of trusted proxies only
     return503OnClosing: true,
     // Strict: no type coercion and no silent dropping of unknown properties in any Fastify schema.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },

@@ -194,6 +194,34 @@ describe('rate limits', () => {
       await app2.close();
     }
   });
+
+  it('without TRUST_PROXY ignores X-Forwarded-For: a client cannot pose as many', async () => {
+    const app2 = await startTestApp({ RATE_LIMIT_PER_SECOND: '1', RATE_LIMIT_BURST: '1' });
+    try {
+      const client = request(app2.getHttpServer());
+      await client.get('/v1/references/parse?reference=nginx').set('x-forwarded-for', '203.0.113.1').expect(200);
+      const refused = await client.get('/v1/references/parse?reference=nginx').set('x-forwarded-for', '203.0.113.2').expect(429);
+      expect(refused.body.error.message).toMatch(/^Too many requests from client (::ffff:)?127\.0\.0\.1/);
+    } finally {
+      await app2.close();
+    }
+  });
+
+  it('with TRUST_PROXY limits each client behind the trusted proxy by its forwarded address', async () => {
+    const app2 = await startTestApp({ RATE_LIMIT_PER_SECOND: '1', RATE_LIMIT_BURST: '1', TRUST_PROXY: 'loopback' });
+    try {
+      const client = request(app2.getHttpServer());
+      const parse = (from: string) => client.get('/v1/references/parse?reference=nginx').set('x-forwarded-for', from);
+      await parse('203.0.113.1').expect(200);
+      await parse('203.0.113.2').expect(200); // another client: its own bucket
+      const refused = await parse('203.0.113.1').expect(429);
+      expect(refused.body.error.message).toMatch(/^Too many requests from client 203\.0\.113\.1:/);
+      // A spoofed hop in front of the real client is not believed past the trusted proxy: the right-most untrusted address counts.
+      await parse('198.51.100.9, 203.0.113.2').expect(429);
+    } finally {
+      await app2.close();
+    }
+  });
 });
 
 describe('access log', () => {

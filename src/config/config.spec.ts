@@ -22,6 +22,7 @@ describe('loadConfig', () => {
       authOpenPaths: ['/healthz', '/readyz', '/metrics'],
       rateLimitPerSecond: 0,
       rateLimitBurst: 1,
+      trustProxy: [],
       graphqlMaxDepth: 15,
       graphqlMaxAliases: 30,
       graphqlMaxComplexity: 1000,
@@ -59,6 +60,18 @@ describe('loadConfig', () => {
     });
     expect(loadConfig({ AUTH_OPEN_PATHS: 'none' }).authOpenPaths).toEqual([]);
   });
+
+  it('reads TRUST_PROXY: addresses, CIDR ranges and the named ranges; unset trusts no proxy', () => {
+    expect(loadConfig({}).trustProxy).toEqual([]);
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.0/8, loopback,fd00::/8 , 192.0.2.7,::1' }).trustProxy).toEqual(['10.0.0.0/8', 'loopback', 'fd00::/8', '192.0.2.7', '::1']);
+  });
+
+  it.each(['2', 'true', '*', '10.0.0.0/33', 'fd00::/129', '10.0.0.0/8/1', '10.0.0', 'proxy.internal', '10.0.0.0/', 'Loopback'])(
+    'stops on TRUST_PROXY=%j, naming the variable and the entry',
+    (value) => {
+      expect(() => loadConfig({ TRUST_PROXY: value })).toThrow(`Invalid configuration: TRUST_PROXY has "${value.split(',')[0].trim()}", which is not an IP address, a CIDR range or one of loopback, linklocal, uniquelocal`);
+    },
+  );
 
   it.each([
     [{ TLS_CERT_FILE: '/tls/tls.crt' }, 'TLS_KEY_FILE must be set together with TLS_CERT_FILE'],

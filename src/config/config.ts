@@ -2,6 +2,8 @@
  * The service's configuration: one typed object, built from the environment once at start and
  * validated there, so a bad value stops the start with a message naming the variable.
  */
+import { isIP } from 'node:net';
+
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
@@ -33,6 +35,11 @@ export interface AppConfig {
   rateLimitPerSecond: number;
   /** Requests a key may make at once above the steady rate. */
   rateLimitBurst: number;
+  /**
+   * The proxies whose `X-Forwarded-For` is believed for the client address (rate limits without keys):
+   * addresses, CIDR ranges and the names loopback, linklocal, uniquelocal; empty: none.
+   */
+  trustProxy: string[];
   graphqlMaxDepth: number;
   graphqlMaxAliases: number;
   /** Field selections of one GraphQL operation, fragments expanded. */
@@ -86,6 +93,24 @@ function list(env: Env, name: string, check: (item: string) => boolean, shape: s
 const HOST = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]+\])$/;
 const HOST_PORT = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
 
+const PROXY_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+
+/** An IP address or CIDR range (`10.0.0.0/8`, `fd00::/8`), as Fastify's trustProxy reads them. */
+function isAddressOrRange(item: string): boolean {
+  const [address, prefix, ...rest] = item.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128));
+}
+
+/**
+ * `TRUST_PROXY`: the proxies to believe, by address (a hop count is not offered: it cannot check who sent the
+ * header, and Fastify refuses to trust it).
+ */
+function trustProxy(env: Env): string[] {
+  return list(env, 'TRUST_PROXY', (item) => PROXY_NAMES.includes(item) || isAddressOrRange(item), `an IP address, a CIDR range or one of ${PROXY_NAMES.join(', ')}`);
+}
+
 /** `AUTH_OPEN_PATHS`: unset → health, readiness and metrics; `none` → nothing; else a list (`/docs*` is a prefix). */
 function openPaths(env: Env): string[] {
   const raw = text(env, 'AUTH_OPEN_PATHS');
@@ -135,6 +160,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     authOpenPaths: openPaths(env),
     rateLimitPerSecond,
     rateLimitBurst: integer(env, 'RATE_LIMIT_BURST', Math.max(1, rateLimitPerSecond * 2), 1, 10_000_000),
+    trustProxy: trustProxy(env),
     graphqlMaxDepth: integer(env, 'GRAPHQL_MAX_DEPTH', 15, 1, 1000),
     graphqlMaxAliases: integer(env, 'GRAPHQL_MAX_ALIASES', 30, 0, 100_000),
     graphqlMaxComplexity: integer(env, 'GRAPHQL_MAX_COMPLEXITY', 1000, 1, 1_000_000),
