@@ -12,6 +12,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { sendError } from '../common/api-exception.filter.js';
+import { JSON_CONTENT_TYPE } from '../common/content-types.js';
 import { ApiError, ErrorCode } from '../common/errors.js';
 import { watchFiles } from '../common/file-watch.js';
 import type { AppConfig } from '../config/config.js';
@@ -34,7 +35,7 @@ function refuse(request: FastifyRequest, reply: FastifyReply, error: ApiError): 
   if (request.url === '/graphql' || request.url.startsWith('/graphql?')) {
     // GraphQL clients read `errors`; the status still says what happened.
     if (error.retryAfterSeconds !== undefined) reply.header('retry-after', String(error.retryAfterSeconds));
-    void reply.status(error.status).type('application/json; charset=utf-8').send({ errors: [{ message: error.message, extensions: { code: error.code } }] });
+    void reply.status(error.status).type(JSON_CONTENT_TYPE).send({ errors: [{ message: error.message, extensions: { code: error.code } }] });
     return;
   }
   sendError(reply, error);

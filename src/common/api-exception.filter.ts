@@ -1,6 +1,7 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, Inject } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
+import { JSON_CONTENT_TYPE } from './content-types.js';
 import { ErrorCode } from './errors.js';
 import { toApiError } from './http-errors.js';
 import { LOGGER } from './logger.js';
@@ -24,5 +25,5 @@ export class ApiExceptionFilter implements ExceptionFilter {
 
 export function sendError(reply: FastifyReply, error: ReturnType<typeof toApiError>): void {
   if (error.retryAfterSeconds !== undefined) reply.header('retry-after', String(Math.ceil(error.retryAfterSeconds)));
-  void reply.status(error.status).type('application/json; charset=utf-8').send({ error: error.toBody() });
+  void reply.status(error.status).type(JSON_CONTENT_TYPE).send({ error: error.toBody() });
 }

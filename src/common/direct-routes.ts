@@ -14,6 +14,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, FastifySchema } fro
 import type { AuthState } from '../auth/auth-state.js';
 import { assertScopes } from '../auth/scope.guard.js';
 import { ROUTE_SCOPES, scopesOf } from '../auth/scopes.js';
+import { JSON_CONTENT_TYPE } from './content-types.js';
 
 export interface DirectRoute {
   method: 'GET' | 'POST';
@@ -71,8 +72,6 @@ export function registerDirectRoutes(fastify: FastifyInstance, routes: readonly 
     });
   }
 }
-
-const JSON_CONTENT_TYPE = 'application/json; charset=utf-8'; // what Fastify sets for a serialised object
 
 /**
  * Serialising is most of what a cached answer costs a hot route: each shared answer object is serialised once

@@ -1,6 +1,7 @@
 import { type CallHandler, type ExecutionContext, Injectable, type NestInterceptor } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { map, type Observable } from 'rxjs';
+import { JSON_CONTENT_TYPE } from './content-types.js';
 import { toJsonBuffer } from './json-buffer.js';
 
 /**
@@ -13,7 +14,7 @@ export class JsonBufferInterceptor implements NestInterceptor {
     const reply = context.switchToHttp().getResponse<FastifyReply>();
     return next.handle().pipe(
       map((answer) => {
-        void reply.type('application/json; charset=utf-8');
+        void reply.type(JSON_CONTENT_TYPE);
         return toJsonBuffer(answer);
       }),
     );

@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { JSON_CONTENT_TYPE } from '../common/content-types.js';
 import type { DirectRoute } from '../common/direct-routes.js';
 
 const require = createRequire(import.meta.url);
@@ -58,7 +59,7 @@ export function mountApiDocs(app: NestFastifyApplication, directRoutes: readonly
   }
   const body = JSON.stringify(document);
   const fastify = app.getHttpAdapter().getInstance();
-  fastify.get('/openapi.json', (_request, reply) => reply.type('application/json; charset=utf-8').send(body));
+  fastify.get('/openapi.json', (_request, reply) => reply.type(JSON_CONTENT_TYPE).send(body));
   fastify.get('/docs', (_request, reply) => reply.type('text/html; charset=utf-8').send(DOCS_PAGE));
   fastify.get('/docs/init.js', (_request, reply) => reply.type('application/javascript; charset=utf-8').send(INIT_SCRIPT));
   for (const [file, type] of Object.entries(ASSETS)) {
