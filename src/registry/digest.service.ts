@@ -69,7 +69,7 @@ export interface DigestServiceOptions {
 /** See DigestService.hotAnswers. */
 interface HotAnswer {
   key: string;
-  record: RefRecord & { kind: 'digest' };
+  record: Extract<RefRecord, { kind: 'digest' }>;
   answer: Readonly<DigestAnswer>;
 }
 /** The longest image kept in hotAnswers (a valid reference is far shorter): hostile inputs cannot grow it. */
@@ -171,19 +171,28 @@ export class DigestService {
    * question gets the same frozen answer while its cache record stands (see hotAnswers).
    */
   cachedAnswer(image: string): Readonly<DigestAnswer> | undefined {
-    const hot = this.hotAnswers.get(image);
-    if (hot !== undefined && hot.record.expiresAt > this.now() && this.options.cache.peekRef(hot.key) === hot.record) {
+    const answer = this.keptAnswer(image) ?? this.freshCachedAnswer(image);
+    if (answer !== undefined) {
       recordCacheRead('hit');
       recordLookup('ok', 'cache');
-      return hot.answer;
     }
+    return answer;
+  }
+
+  /** The kept answer to this image, if its cache record still stands unexpired (see hotAnswers). */
+  private keptAnswer(image: string): Readonly<DigestAnswer> | undefined {
+    const hot = this.hotAnswers.get(image);
+    if (hot === undefined || hot.record.expiresAt <= this.now() || this.options.cache.peekRef(hot.key) !== hot.record) return undefined;
+    return hot.answer;
+  }
+
+  /** A new answer from the cache's fresh record for the image, kept for the next time. */
+  private freshCachedAnswer(image: string): Readonly<DigestAnswer> | undefined {
     const parsed = parseReference(image);
     if (!parsed.ok || this.egressRefusal(parsed.reference) !== '') return undefined;
     const { key } = this.lookupOf(parsed.reference, [this.options.nodeKeyring]);
     const record = this.options.cache.peekRef(key);
     if (record === undefined || record.kind !== 'digest' || record.expiresAt <= this.now()) return undefined;
-    recordCacheRead('hit');
-    recordLookup('ok', 'cache');
     const answer = Object.freeze(answerOf(image, parsed.reference, record, null, 'cache', false));
     if (image.length <= HOT_IMAGE_MAX) this.hotAnswers.set(image, { key, record, answer });
     return answer;
