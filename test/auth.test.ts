@@ -225,21 +225,32 @@ describe('rate limits', () => {
 });
 
 describe('access log', () => {
-  it('names the key, never the key itself', async () => {
+  /**
+   * Runs `use` against the whole app built with `env`, its logger writing into memory, and answers the log
+   * lines written until the app closed.
+   */
+  async function logLinesOf(env: Record<string, string>, use: (client: ReturnType<typeof request>) => Promise<void>): Promise<string[]> {
     const { pino } = await import('pino');
     const { Writable } = await import('node:stream');
     const { createApp } = await import('../src/app.factory.js');
     const { loadConfig } = await import('../src/config/config.js');
     const lines: string[] = [];
     const sink = new Writable({ write(chunk, _encoding, done) { lines.push(String(chunk)); done(); } });
-    const logged = await createApp(loadConfig({ API_KEYS_FILE: keysFile }), pino({ level: 'info' }, sink));
+    const logged = await createApp(loadConfig(env), pino({ level: 'info' }, sink));
     try {
       await logged.getHttpAdapter().getInstance().ready();
-      await request(logged.getHttpServer()).get('/v1/references/parse?reference=nginx').set(bearer(KEYS.reader)).expect(200);
-      await request(logged.getHttpServer()).get('/v1/references/parse?reference=nginx').set(bearer('wrong-key')).expect(401);
+      await use(request(logged.getHttpServer()));
     } finally {
       await logged.close();
     }
+    return lines;
+  }
+
+  it('names the key, never the key itself', async () => {
+    const lines = await logLinesOf({ API_KEYS_FILE: keysFile }, async (client) => {
+      await client.get('/v1/references/parse?reference=nginx').set(bearer(KEYS.reader)).expect(200);
+      await client.get('/v1/references/parse?reference=nginx').set(bearer('wrong-key')).expect(401);
+    });
     const access = lines.map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => line.msg === 'request');
     expect(access.map((line) => [line.status, line.key])).toEqual([[200, 'reader'], [401, undefined]]);
     expect(lines.join('')).not.toContain(KEYS.reader);
@@ -247,21 +258,11 @@ describe('access log', () => {
   });
 
   it('ACCESS_LOG=off drops the line per request, keeps the other info lines and the request metrics', async () => {
-    const { pino } = await import('pino');
-    const { Writable } = await import('node:stream');
-    const { createApp } = await import('../src/app.factory.js');
-    const { loadConfig } = await import('../src/config/config.js');
-    const lines: string[] = [];
-    const sink = new Writable({ write(chunk, _encoding, done) { lines.push(String(chunk)); done(); } });
-    const quiet = await createApp(loadConfig({ ACCESS_LOG: 'off' }), pino({ level: 'info' }, sink));
-    try {
-      await quiet.getHttpAdapter().getInstance().ready();
-      await request(quiet.getHttpServer()).get('/v1/references/parse?reference=nginx').expect(200);
-      const metrics = await request(quiet.getHttpServer()).get('/metrics').expect(200);
+    const lines = await logLinesOf({ ACCESS_LOG: 'off' }, async (client) => {
+      await client.get('/v1/references/parse?reference=nginx').expect(200);
+      const metrics = await client.get('/metrics').expect(200);
       expect(metrics.text).toMatch(/http_requests_total\{method="GET",route="\/v1\/references\/parse",status="200"\} [1-9]/);
-    } finally {
-      await quiet.close();
-    }
+    });
     const logged = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(logged.filter((line) => line.msg === 'request')).toEqual([]);
     expect(logged.length).toBeGreaterThan(0); // Nest's start-up lines, at info
