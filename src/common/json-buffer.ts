@@ -60,23 +60,26 @@ function writeArray(writer: BufferWriter, items: readonly unknown[]): void {
   } else {
     // Runs of ordinary items go in slices; a frozen item is written from its kept text.
     let runStart = 0;
-    for (let index = 0; index <= items.length; index++) {
+    for (let index = 0; index < items.length; index++) {
       const item = items[index];
-      const frozen = index < items.length && typeof item === 'object' && item !== null && Object.isFrozen(item);
-      if (!frozen && index < items.length) continue;
-      for (let start = runStart; start < index; start += SLICE) {
-        const slice = JSON.stringify(items.slice(start, Math.min(start + SLICE, index)));
-        if (start > 0) writer.write(',');
-        writer.write(slice, 1, slice.length - 1); // without the slice's own brackets
-      }
-      if (frozen) {
-        if (index > 0) writer.write(',');
-        writer.write(keptTextOf(item));
-      }
+      if (typeof item !== 'object' || item === null || !Object.isFrozen(item)) continue;
+      writeSlices(writer, items, runStart, index);
+      if (index > 0) writer.write(',');
+      writer.write(keptTextOf(item));
       runStart = index + 1;
     }
+    writeSlices(writer, items, runStart, items.length);
   }
   writer.write(']');
+}
+
+/** Items [from, to) of a long array, a slice at a time (each slice a small flat string), with their commas. */
+function writeSlices(writer: BufferWriter, items: readonly unknown[], from: number, to: number): void {
+  for (let start = from; start < to; start += SLICE) {
+    const slice = JSON.stringify(items.slice(start, Math.min(start + SLICE, to)));
+    if (start > 0) writer.write(',');
+    writer.write(slice, 1, slice.length - 1); // without the slice's own brackets
+  }
 }
 
 function keptTextOf(item: object): string {
