@@ -18,6 +18,8 @@ describe('loadConfig', () => {
       digestCacheTtlSeconds: 60,
       digestStaleIfErrorSeconds: 3600,
       registryTimeoutMs: 5000,
+      registryCircuitThreshold: 5,
+      registryCircuitOpenMs: 10000,
       apiKeysFile: null,
       authOpenPaths: ['/healthz', '/readyz', '/metrics'],
       rateLimitPerSecond: 0,
@@ -97,6 +99,8 @@ describe('loadConfig', () => {
       DIGEST_CACHE_TTL_SECONDS: '30',
       DIGEST_STALE_IF_ERROR_SECONDS: '0',
       REGISTRY_TIMEOUT_MS: '2500',
+      REGISTRY_CIRCUIT_THRESHOLD: '3',
+      REGISTRY_CIRCUIT_OPEN_MS: '250',
     });
     expect(config).toMatchObject({
       port: 8080,
@@ -113,6 +117,8 @@ describe('loadConfig', () => {
       digestCacheTtlSeconds: 30,
       digestStaleIfErrorSeconds: 0,
       registryTimeoutMs: 2500,
+      registryCircuitThreshold: 3,
+      registryCircuitOpenMs: 250,
     });
   });
 
@@ -131,6 +137,8 @@ describe('loadConfig', () => {
     ['REGISTRY_ALLOW_HOSTS', 'bad host', 'REGISTRY_ALLOW_HOSTS has "bad host"'],
     ['DIGEST_CACHE_TTL_SECONDS', '0', 'DIGEST_CACHE_TTL_SECONDS must be between 1 and 86400'],
     ['REGISTRY_TIMEOUT_MS', '1.5', 'REGISTRY_TIMEOUT_MS must be a whole number'],
+    ['REGISTRY_CIRCUIT_THRESHOLD', '0', 'REGISTRY_CIRCUIT_THRESHOLD must be between 1 and 1000'],
+    ['REGISTRY_CIRCUIT_OPEN_MS', '5', 'REGISTRY_CIRCUIT_OPEN_MS must be between 100 and 3600000'],
     ['BODY_LIMIT_BYTES', '10', 'BODY_LIMIT_BYTES must be between'],
   ])('stops on a bad %s, naming the variable', (name, value, message) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);

@@ -27,6 +27,10 @@ export interface AppConfig {
   digestCacheTtlSeconds: number;
   digestStaleIfErrorSeconds: number;
   registryTimeoutMs: number;
+  /** Consecutive failed requests to one registry that open its circuit (it is then not asked for a while). */
+  registryCircuitThreshold: number;
+  /** How long an open circuit keeps a registry unasked before one probe request is let through. */
+  registryCircuitOpenMs: number;
   /** API keys (`{"keys": [{name, sha256, scopes}]}`, JSON or YAML); unset: authentication is off. */
   apiKeysFile: string | null;
   /** Path patterns answered without a key while authentication is on (`/healthz`, `/docs*`). */
@@ -156,6 +160,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     digestCacheTtlSeconds: integer(env, 'DIGEST_CACHE_TTL_SECONDS', 60, 1, 86_400),
     digestStaleIfErrorSeconds: integer(env, 'DIGEST_STALE_IF_ERROR_SECONDS', 3_600, 0, 7 * 86_400),
     registryTimeoutMs: integer(env, 'REGISTRY_TIMEOUT_MS', 5_000, 100, 120_000),
+    registryCircuitThreshold: integer(env, 'REGISTRY_CIRCUIT_THRESHOLD', 5, 1, 1_000),
+    registryCircuitOpenMs: integer(env, 'REGISTRY_CIRCUIT_OPEN_MS', 10_000, 100, 3_600_000),
     apiKeysFile: text(env, 'API_KEYS_FILE') ?? null,
     authOpenPaths: openPaths(env),
     rateLimitPerSecond,

@@ -4,6 +4,7 @@
  * Used by the Nest module and directly by tests.
  */
 import type { AppConfig } from '../config/config.js';
+import { CircuitBreakers } from './circuit-breaker.js';
 import { loadNodeKeyring } from './credential-file.js';
 import type { Keyring } from './credentials.js';
 import type { DigestCache } from './digest-cache.js';
@@ -20,6 +21,7 @@ import { recordUpstream } from './registry-metrics.js';
 export type DigestConfig = Pick<
   AppConfig,
   'redisUrl' | 'registryAuthFile' | 'registryPlainHttp' | 'registryAllowHosts' | 'digestCacheTtlSeconds' | 'digestStaleIfErrorSeconds' | 'registryTimeoutMs'
+  | 'registryCircuitThreshold' | 'registryCircuitOpenMs'
 >;
 
 export interface DigestServiceDeps {
@@ -39,7 +41,8 @@ export function createDigestService(config: DigestConfig, deps: DigestServiceDep
   // Plain-http registries are operator-listed, so they pass the guard too.
   const policy = new EgressPolicy([...config.registryAllowHosts, ...config.registryPlainHttp]);
   const plainHttp = plainHttpSet(config.registryPlainHttp);
-  const http = new RegistryHttp({ policy, plainHttp, timeoutMs: config.registryTimeoutMs, resolver: deps.resolver, observe: recordUpstream, now });
+  const breakers = new CircuitBreakers({ threshold: config.registryCircuitThreshold, openMs: config.registryCircuitOpenMs, now });
+  const http = new RegistryHttp({ policy, plainHttp, timeoutMs: config.registryTimeoutMs, resolver: deps.resolver, observe: recordUpstream, breakers, now });
   const cache =
     deps.cache ??
     (config.redisUrl

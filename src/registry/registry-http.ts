@@ -84,39 +84,47 @@ export class RegistryHttp {
   /**
    * One logical request: breaker check, bounded retries of 5xx and reset connections with jittered
    * back-off inside the deadline. 429 is never retried here: it pauses the registry for Retry-After.
+   * The breaker's ticket covers the whole logical request (retries included) and is settled on every
+   * path: a verdict where the registry gave one, released in `finally` for anything else, so a
+   * half-open probe can never stay reserved.
    */
   async send(req: HttpRequest): Promise<HttpResponse> {
-    for (let attempt = 0; ; attempt++) {
-      const verdict = this.breakers.check(req.registry);
-      if (!verdict.allowed) {
-        const seconds = Math.max(1, Math.ceil(verdict.retryAfterMs / 1_000));
-        throw verdict.reason === 'rate-limited'
-          ? new ApiError(ErrorCode.RegistryRateLimited, `registry ${req.registry} is rate-limiting requests`, seconds)
-          : new ApiError(ErrorCode.RegistryUnavailable, `registry ${req.registry} is failing; not asked again for ${seconds} s`, seconds);
-      }
-      let response: HttpResponse;
-      try {
-        response = await this.exchange(req);
-      } catch (err) {
-        const apiError = networkError(err, req.registry);
-        if (apiError.code === ErrorCode.RegistryNotAllowed) throw apiError;
-        const code = codeOf(err);
-        if (apiError.code === ErrorCode.RegistryUnavailable && code && RETRY_CODES.has(code) && (await this.backoff(attempt, req.deadline))) continue;
-        this.breakers.failure(req.registry);
-        throw apiError;
-      }
-      if (response.status === 429) {
-        const retryAfterMs = parseRetryAfter(response.headers['retry-after'], this.now()) ?? 1_000;
-        this.breakers.rateLimited(req.registry, retryAfterMs);
+    const verdict = this.breakers.check(req.registry, req.deadline);
+    if (!verdict.allowed) {
+      const seconds = Math.max(1, Math.ceil(verdict.retryAfterMs / 1_000));
+      throw verdict.reason === 'rate-limited'
+        ? new ApiError(ErrorCode.RegistryRateLimited, `registry ${req.registry} is rate-limiting requests`, seconds)
+        : new ApiError(ErrorCode.RegistryUnavailable, `registry ${req.registry} is failing; not asked again for ${seconds} s`, seconds);
+    }
+    const ticket = verdict.ticket;
+    try {
+      for (let attempt = 0; ; attempt++) {
+        let response: HttpResponse;
+        try {
+          response = await this.exchange(req);
+        } catch (err) {
+          const apiError = networkError(err, req.registry);
+          // Our own egress guard said no: nothing is known about the registry (the ticket is released below).
+          if (apiError.code === ErrorCode.RegistryNotAllowed) throw apiError;
+          const code = codeOf(err);
+          if (apiError.code === ErrorCode.RegistryUnavailable && code && RETRY_CODES.has(code) && (await this.backoff(attempt, req.deadline))) continue;
+          ticket.failure();
+          throw apiError;
+        }
+        if (response.status === 429) {
+          ticket.rateLimited(parseRetryAfter(response.headers['retry-after'], this.now()) ?? 1_000);
+          return response;
+        }
+        if (RETRY_STATUSES.has(response.status)) {
+          if (await this.backoff(attempt, req.deadline)) continue;
+          ticket.failure();
+          return response;
+        }
+        ticket.success();
         return response;
       }
-      if (RETRY_STATUSES.has(response.status)) {
-        if (await this.backoff(attempt, req.deadline)) continue;
-        this.breakers.failure(req.registry);
-        return response;
-      }
-      this.breakers.success(req.registry);
-      return response;
+    } finally {
+      ticket.release();
     }
   }
 
