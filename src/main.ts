@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { createLogger } from './common/logger.js';
+import { createLogger, exitOnCrash, scrubSecrets, serializeError } from './common/logger.js';
 import { ConfigError, loadConfig } from './config/config.js';
 
 async function main(): Promise<void> {
@@ -7,13 +7,15 @@ async function main(): Promise<void> {
   try {
     config = loadConfig();
   } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`${JSON.stringify({ level: 'fatal', msg: error.message })}\n`);
-      process.exit(1);
-    }
-    throw error;
+    // No logger yet (its level is configuration): one line on stderr, as safe as the logger's.
+    const line = error instanceof ConfigError
+      ? { level: 'fatal', msg: scrubSecrets(error.message) }
+      : { level: 'fatal', msg: 'start failed: the configuration could not be read', err: serializeError(error) };
+    process.stderr.write(`${JSON.stringify(line)}\n`);
+    process.exit(1);
   }
   const logger = createLogger(config);
+  exitOnCrash(logger); // an uncaught exception or unhandled rejection: logged safely, lines flushed, exit 1
   // Loaded after the configuration is known good, so a bad value stops the start at once.
   const { createApp } = await import('./app.factory.js');
   try {
