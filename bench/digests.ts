@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path';
 import { startProxy } from '../test/support/proxy.js';
-import { startRedis } from '../test/support/redis-server.js';
+import { startRedis, TEST_CACHE_KEY_SECRET } from '../test/support/redis-server.js';
 import { RegistryPusher } from '../test/support/registry-push.js';
 import { startRegistry } from '../test/support/registry-server.js';
 import { compare, DIST_ROOT, fmt, line, load, percent, ratio, startServer } from './support.js';
@@ -68,7 +68,7 @@ export async function benchDigests(durationSeconds: number): Promise<void> {
 
   // Two replicas sharing Redis: one upstream request per tag per TTL, not one per replica.
   const redis = await startRedis();
-  const replicaEnv = { ...env, REDIS_URL: redis.url };
+  const replicaEnv = { ...env, REDIS_URL: redis.url, CACHE_KEY_SECRET: TEST_CACHE_KEY_SECRET };
   const replicas = [await startServer(MAIN, replicaEnv), await startServer(MAIN, replicaEnv)];
   try {
     await push.pushImage('bench/shared', 'v1');

@@ -4,6 +4,7 @@
  * (selectors, ports, volumes, the webhooks' Service and paths), the service's own configuration in them is
  * valid for the service, and the compose files parse.
  */
+import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,6 +31,35 @@ const one = (kind: string, name?: string): Obj => {
   expect(found, `${kind} ${name ?? ''}`).toHaveLength(1);
   return found[0];
 };
+
+/** A container's environment as the kubelet builds it: literal values, and `secretKeyRef`s read from the manifests' Secrets. */
+function containerEnv(container: Obj): Record<string, string> {
+  return Object.fromEntries(
+    container.env.map((e: Obj) => {
+      const ref = e.valueFrom?.secretKeyRef;
+      if (ref === undefined) return [e.name, e.value];
+      const secret = one('Secret', ref.name);
+      return [e.name, secret.stringData?.[ref.key] ?? Buffer.from(secret.data?.[ref.key] ?? '', 'base64').toString('utf8')];
+    }),
+  );
+}
+
+/** Compose's required variables (`${VAR:?message}`) filled in from `shell`, as `docker compose` does; each must be given. */
+function composeEnv(environment: Record<string, string>, shell: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(environment).map(([name, value]) => [
+      name,
+      String(value).replace(/\$\{(\w+):\?[^}]*\}/g, (_match, variable: string) => {
+        expect(shell[variable], `${name} needs ${variable}`).toBeDefined();
+        return shell[variable];
+      }),
+    ]),
+  );
+}
+
+/** CACHE_KEY_SECRET in compose: required from the shell (or an env file), never a literal in the file. */
+const REQUIRED_CACHE_KEY_SECRET = /^\$\{CACHE_KEY_SECRET:\?[^}]+\}$/;
+const SHELL = { CACHE_KEY_SECRET: randomBytes(32).toString('hex') };
 
 const CLUSTER_SCOPED = new Set(['Namespace', 'MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration', 'Provider']);
 const DNS1123 = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -95,9 +125,12 @@ describe('Kubernetes manifests', () => {
     const deployment = one('Deployment', 'image-policy');
     expect(deployment.spec.replicas).toBe(3);
     const container = deployment.spec.template.spec.containers[0];
-    const env = Object.fromEntries(container.env.map((e: Obj) => [e.name, e.value]));
-    const config = loadConfig(env); // throws naming the variable for any bad value
+    const env = containerEnv(container);
+    // The Secret's placeholder is too short to start with: an unedited manifest never runs with a published key.
+    expect(() => loadConfig(env)).toThrow('Invalid configuration: CACHE_KEY_SECRET must be at least 32 characters');
+    const config = loadConfig({ ...env, CACHE_KEY_SECRET: SHELL.CACHE_KEY_SECRET }); // throws naming the variable for any bad value
     expect(config).toMatchObject({ apiKeysFile: '/etc/image-policy/api-keys/keys.yaml', tlsCertFile: '/etc/image-policy/tls/tls.crt', redisUrl: expect.stringContaining('image-policy-redis') });
+    expect(config.cacheKeySecret).not.toBeNull();
     expect(String(config.port)).toBe(String(container.ports[0].containerPort));
     const mounts = container.volumeMounts.map((m: Obj) => m.mountPath);
     for (const file of [config.apiKeysFile, config.tlsCertFile, config.pluginsConfig]) expect(mounts.some((m: string) => (file as string).startsWith(`${m}/`)), String(file)).toBe(true);
@@ -116,6 +149,22 @@ describe('Kubernetes manifests', () => {
     const redisService = one('Service', 'image-policy-redis');
     expect(matches(redisService.spec.selector, redis.spec.template.metadata.labels)).toBe(true);
     expect(matches(redisService.spec.selector, labels)).toBe(false);
+  });
+
+  it('CACHE_KEY_SECRET comes from a Secret in the kustomization (secretKeyRef, not optional), never from a literal value', () => {
+    const container = one('Deployment', 'image-policy').spec.template.spec.containers[0];
+    const entries = container.env.filter((e: Obj) => e.name === 'CACHE_KEY_SECRET');
+    expect(entries).toHaveLength(1);
+    expect(entries[0].value).toBeUndefined();
+    expect(entries[0].valueFrom).toEqual({ secretKeyRef: { name: 'image-policy-cache-key', key: 'CACHE_KEY_SECRET' } });
+    expect(kustomization.resources).toContain('secret-cache-key.yaml');
+    const secret = one('Secret', 'image-policy-cache-key');
+    expect(secret.type).toBe('Opaque');
+    expect(Object.keys(secret.stringData ?? secret.data ?? {})).toEqual(['CACHE_KEY_SECRET']);
+    for (const { object } of objects) {
+      if (object.kind === 'Secret') continue;
+      expect(JSON.stringify(object), `${object.kind} ${object.metadata.name}`).not.toContain(secret.stringData.CACHE_KEY_SECRET);
+    }
   });
 
   it('the plugin ConfigMap and the API key Secret are what the service reads', () => {
@@ -175,6 +224,9 @@ describe('compose files', () => {
   it('docker-compose.yml parses', () => {
     const compose = parse(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8')) as Obj;
     expect(Object.keys(compose.services)).toEqual(expect.arrayContaining(['image-policy', 'redis']));
+    const environment = compose.services['image-policy'].environment;
+    expect(environment.CACHE_KEY_SECRET).toMatch(REQUIRED_CACHE_KEY_SECRET);
+    expect(loadConfig(composeEnv(environment, SHELL))).toMatchObject({ redisUrl: 'redis://redis:6379', cacheKeySecret: expect.anything() });
   });
 
   it('docker-compose.prod.yml: two replicas with keys behind nginx, Redis and a registry', () => {
@@ -182,7 +234,9 @@ describe('compose files', () => {
     expect(Object.keys(compose.services).sort()).toEqual(['image-policy-1', 'image-policy-2', 'lb', 'redis', 'registry']);
     for (const name of ['image-policy-1', 'image-policy-2']) {
       const service = compose.services[name];
-      const config = loadConfig(service.environment);
+      expect(service.environment.CACHE_KEY_SECRET).toMatch(REQUIRED_CACHE_KEY_SECRET); // one value for both replicas
+      const config = loadConfig(composeEnv(service.environment, SHELL));
+      expect(config.cacheKeySecret).not.toBeNull();
       expect(config.apiKeysFile).toBe('/run/secrets/api-keys.yaml');
       expect(config.redisUrl).toBe('redis://redis:6379');
       expect(service.volumes.some((v: string) => v.endsWith(':/run/secrets/api-keys.yaml:ro'))).toBe(true);

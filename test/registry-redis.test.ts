@@ -4,7 +4,7 @@ import { digestService } from './support/digest-service.js';
 import { sleep, waitFor } from './support/net.js';
 import { startProxy, type TestProxy } from './support/proxy.js';
 import { RegistryPusher } from './support/registry-push.js';
-import { type RedisServer, startRedis } from './support/redis-server.js';
+import { type RedisServer, startRedis, TEST_CACHE_KEY_SECRET } from './support/redis-server.js';
 import { type RegistryServer, startRegistry } from './support/registry-server.js';
 
 let registry: RegistryServer;
@@ -18,7 +18,7 @@ beforeAll(async () => {
   [registry, redis] = await Promise.all([startRegistry(), startRedis()]);
   proxy = await startProxy(registry.port, { delayMs: 20 });
   push = new RegistryPusher(registry.url);
-  const env = { REGISTRY_PLAIN_HTTP: proxy.host, REDIS_URL: redis.url, DIGEST_CACHE_TTL_SECONDS: '1', DIGEST_STALE_IF_ERROR_SECONDS: '600' };
+  const env = { REGISTRY_PLAIN_HTTP: proxy.host, REDIS_URL: redis.url, CACHE_KEY_SECRET: TEST_CACHE_KEY_SECRET, DIGEST_CACHE_TTL_SECONDS: '1', DIGEST_STALE_IF_ERROR_SECONDS: '600' };
   replicaA = digestService(env, { redisPrefix: 'test:' });
   replicaB = digestService(env, { redisPrefix: 'test:' });
   await waitFor(async () => replicaA.health().sharedAvailable && replicaB.health().sharedAvailable, 5_000, 'redis clients');

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, sleep, waitFor } from './support/net.js';
 import { startProxy, type TestProxy } from './support/proxy.js';
-import { type RedisServer, startRedis } from './support/redis-server.js';
+import { type RedisServer, startRedis, TEST_CACHE_KEY_SECRET } from './support/redis-server.js';
 import { RegistryPusher } from './support/registry-push.js';
 import { type RegistryServer, startRegistry } from './support/registry-server.js';
 
@@ -44,7 +44,7 @@ describe.skipIf(!existsSync(MAIN))('two replicas sharing Redis', () => {
     registry = await startRegistry();
     proxy = await startProxy(registry.port); // counts the manifest requests that reach the registry
     redis = await startRedis();
-    const env = { REDIS_URL: redis.url, REGISTRY_PLAIN_HTTP: proxy.host, DIGEST_CACHE_TTL_SECONDS: String(TTL_SECONDS) };
+    const env = { REDIS_URL: redis.url, CACHE_KEY_SECRET: TEST_CACHE_KEY_SECRET, REGISTRY_PLAIN_HTTP: proxy.host, DIGEST_CACHE_TTL_SECONDS: String(TTL_SECONDS) };
     replicas = await Promise.all([startReplica(env), startReplica(env)]);
   }, 60_000);
 

@@ -9,7 +9,7 @@ import { createServer, type Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, sleep, waitFor } from './support/net.js';
-import { type RedisServer, startRedis } from './support/redis-server.js';
+import { type RedisServer, startRedis, TEST_CACHE_KEY_SECRET } from './support/redis-server.js';
 
 const MAIN = fileURLToPath(new URL('../dist/src/main.js', import.meta.url));
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -50,7 +50,7 @@ describe.skipIf(!existsSync(MAIN))('graceful shutdown', () => {
     const port = await freePort();
     const child = spawn(process.execPath, [MAIN], {
       cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', PORT: String(port), HOST: '127.0.0.1', REDIS_URL: redis.url, REGISTRY_PLAIN_HTTP: `127.0.0.1:${registry.port}`, LOG_LEVEL: 'info' },
+      env: { PATH: process.env.PATH ?? '', PORT: String(port), HOST: '127.0.0.1', REDIS_URL: redis.url, CACHE_KEY_SECRET: TEST_CACHE_KEY_SECRET, REGISTRY_PLAIN_HTTP: `127.0.0.1:${registry.port}`, LOG_LEVEL: 'info' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';

@@ -51,4 +51,14 @@ describe.skipIf(!existsSync(MAIN))('starting the compiled service', () => {
     expect((await server.exited).code).toBe(1);
     expect(server.output()).toContain(`Invalid configuration: ${name}`);
   });
+
+  it.each([
+    ['missing', {}, 'CACHE_KEY_SECRET must be set when REDIS_URL is set'],
+    ['too short', { CACHE_KEY_SECRET: 'not-long-enough-secret' }, 'CACHE_KEY_SECRET must be at least 32 characters'],
+  ])('stops at start with REDIS_URL and CACHE_KEY_SECRET %s, naming the variable and not the value', async (_case, env: Record<string, string>, message) => {
+    const server = run({ REDIS_URL: 'redis://127.0.0.1:1', ...env });
+    expect((await server.exited).code).toBe(1);
+    expect(server.output()).toContain(`Invalid configuration: ${message}`);
+    expect(server.output()).not.toContain('not-long-enough-secret');
+  });
 });

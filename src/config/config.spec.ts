@@ -10,6 +10,7 @@ describe('loadConfig', () => {
       accessLog: true,
       bodyLimitBytes: 5 * 1024 * 1024,
       redisUrl: null,
+      cacheKeySecret: null,
       pluginsDir: 'plugins',
       pluginsConfig: 'plugins/plugins.yaml',
       registryAuthFile: null,
@@ -92,6 +93,7 @@ describe('loadConfig', () => {
       ACCESS_LOG: 'OFF',
       BODY_LIMIT_BYTES: '2048',
       REDIS_URL: 'redis://cache:6379/0',
+      CACHE_KEY_SECRET: 'a'.repeat(32),
       PLUGINS_DIR: '/etc/rules',
       REGISTRY_AUTH_FILE: '/run/secrets/config.json',
       REGISTRY_PLAIN_HTTP: 'localhost:5000, 127.0.0.1:5001',
@@ -119,6 +121,42 @@ describe('loadConfig', () => {
       registryTimeoutMs: 2500,
       registryCircuitThreshold: 3,
       registryCircuitOpenMs: 250,
+    });
+  });
+
+  describe('CACHE_KEY_SECRET (the HMAC key of credentials in cache keys)', () => {
+    const SECRET = '0123456789abcdef0123456789abcdef';
+
+    it('is required with REDIS_URL, naming the variable and never the other values', () => {
+      expect(() => loadConfig({ REDIS_URL: 'redis://cache:6379' })).toThrow(ConfigError);
+      expect(() => loadConfig({ REDIS_URL: 'redis://cache:6379' })).toThrow('Invalid configuration: CACHE_KEY_SECRET must be set when REDIS_URL is set');
+      expect(() => loadConfig({ REDIS_URL: 'redis://cache:6379', CACHE_KEY_SECRET: '   ' })).toThrow('CACHE_KEY_SECRET must be set when REDIS_URL is set');
+    });
+
+    it.each(['short', 'x'.repeat(31), ` ${'y'.repeat(30)} `])('refuses a secret shorter than 32 characters (%j) without quoting it', (secret) => {
+      let error: unknown;
+      try {
+        loadConfig({ REDIS_URL: 'redis://cache:6379', CACHE_KEY_SECRET: secret });
+      } catch (err) {
+        error = err;
+      }
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as Error).message).toContain('Invalid configuration: CACHE_KEY_SECRET must be at least 32 characters');
+      expect((error as Error).message).not.toContain(secret.trim());
+    });
+
+    it('is optional without Redis (each process then uses a random key) and used when given', () => {
+      expect(loadConfig({}).cacheKeySecret).toBeNull();
+      const key = loadConfig({ REDIS_URL: 'redis://cache:6379', CACHE_KEY_SECRET: ` ${SECRET}\n` }).cacheKeySecret;
+      expect(key?.export().toString('utf8')).toBe(SECRET);
+      expect(loadConfig({ CACHE_KEY_SECRET: SECRET }).cacheKeySecret?.export().toString('utf8')).toBe(SECRET);
+    });
+
+    it('never shows in a printed or serialised configuration', async () => {
+      const config = loadConfig({ REDIS_URL: 'redis://cache:6379', CACHE_KEY_SECRET: SECRET });
+      const { inspect } = await import('node:util');
+      expect(JSON.stringify(config)).not.toContain(SECRET);
+      expect(inspect(config, { depth: 10, showHidden: true })).not.toContain(SECRET);
     });
   });
 

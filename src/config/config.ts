@@ -2,6 +2,7 @@
  * The service's configuration: one typed object, built from the environment once at start and
  * validated there, so a bad value stops the start with a message naming the variable.
  */
+import { createSecretKey, type KeyObject } from 'node:crypto';
 import { isIP } from 'node:net';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -17,6 +18,11 @@ export interface AppConfig {
   bodyLimitBytes: number;
   /** Unset: the in-memory digest cache. */
   redisUrl: string | null;
+  /**
+   * CACHE_KEY_SECRET: the HMAC key of the credential part of cache keys, shared by the replicas (required with
+   * REDIS_URL). A KeyObject, so printing or serialising the configuration never shows it. Null: a random key per process.
+   */
+  cacheKeySecret: KeyObject | null;
   pluginsDir: string;
   pluginsConfig: string;
   registryAuthFile: string | null;
@@ -123,6 +129,25 @@ function openPaths(env: Env): string[] {
   return list(env, 'AUTH_OPEN_PATHS', (item) => /^\/[^\s*]*\*?$/.test(item), 'a path starting with / (optionally ending in *)');
 }
 
+const CACHE_KEY_SECRET_MIN_LENGTH = 32;
+
+/**
+ * `CACHE_KEY_SECRET`: keys the HMAC of the credential part of cache keys. Required with REDIS_URL: a plain hash
+ * of a credential in a Redis key can be attacked offline by anyone who can read Redis (issue 11, item 5), and
+ * the replicas must share the key to share answers. At least 32 characters (16 random bytes as hex); never echoed.
+ */
+function cacheKeySecretOf(env: Env, redisUrl: string | null): KeyObject | null {
+  const secret = text(env, 'CACHE_KEY_SECRET');
+  if (secret === undefined) {
+    if (redisUrl === null) return null;
+    throw new ConfigError('CACHE_KEY_SECRET', 'must be set when REDIS_URL is set: the replicas key the credential part of shared cache keys with it (e.g. openssl rand -hex 32)');
+  }
+  if (secret.length < CACHE_KEY_SECRET_MIN_LENGTH) {
+    throw new ConfigError('CACHE_KEY_SECRET', `must be at least ${CACHE_KEY_SECRET_MIN_LENGTH} characters of random text (e.g. openssl rand -hex 32)`);
+  }
+  return createSecretKey(Buffer.from(secret, 'utf8'));
+}
+
 export function loadConfig(env: Env = process.env): AppConfig {
   const logLevel = (text(env, 'LOG_LEVEL') ?? 'info').toLowerCase() as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) {
@@ -132,6 +157,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
   if (redisUrl !== null && !/^rediss?:\/\/[^\s]+$/.test(redisUrl)) {
     throw new ConfigError('REDIS_URL', 'must be a redis:// or rediss:// URL');
   }
+  const cacheKeySecret = cacheKeySecretOf(env, redisUrl);
   const pluginsDir = text(env, 'PLUGINS_DIR') ?? 'plugins';
   const tlsCertFile = text(env, 'TLS_CERT_FILE') ?? null;
   const tlsKeyFile = text(env, 'TLS_KEY_FILE') ?? null;
@@ -152,6 +178,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     accessLog: accessLog === 'on',
     bodyLimitBytes: integer(env, 'BODY_LIMIT_BYTES', 5 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     redisUrl,
+    cacheKeySecret,
     pluginsDir,
     pluginsConfig: text(env, 'PLUGINS_CONFIG') ?? `${pluginsDir}/plugins.yaml`,
     registryAuthFile: text(env, 'REGISTRY_AUTH_FILE') ?? null,

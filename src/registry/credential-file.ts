@@ -5,9 +5,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../config/config.js';
-import { CredentialsError, Keyring, parseDockerConfig } from './credentials.js';
+import { CredentialsError, type IdentityKey, Keyring, parseDockerConfig } from './credentials.js';
 
-export function loadNodeKeyring(path: string | null): Keyring {
+/** `key` keys the credentials' identities (see credentialIdentity). */
+export function loadNodeKeyring(path: string | null, key: IdentityKey): Keyring {
   if (path === null) return new Keyring([]);
   let text: string;
   try {
@@ -16,7 +17,7 @@ export function loadNodeKeyring(path: string | null): Keyring {
     throw new ConfigError('REGISTRY_AUTH_FILE', `cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
   }
   try {
-    return new Keyring([parseDockerConfig(text, 'the file')]);
+    return new Keyring([parseDockerConfig(text, 'the file', key)]);
   } catch (err) {
     if (err instanceof CredentialsError) throw new ConfigError('REGISTRY_AUTH_FILE', `is not a valid docker config: ${err.message}`);
     throw err;

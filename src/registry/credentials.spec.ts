@@ -1,3 +1,4 @@
+import { createHash, createHmac, createSecretKey } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
@@ -11,9 +12,13 @@ import {
   keyringKey,
   lookupCredentials,
   parseDockerConfig,
+  pullSecretsIdentity,
+  randomIdentityKey,
 } from './credentials.js';
 
 const auth = (user: string, password: string): string => Buffer.from(`${user}:${password}`).toString('base64');
+const KEY = createSecretKey(Buffer.from('test-cache-key-secret-of-32-chars!'));
+const OTHER_KEY = createSecretKey(Buffer.from('another-cache-key-secret-32-chars!'));
 
 describe('parseDockerConfig', () => {
   it('reads auth, username/password and identitytoken entries', () => {
@@ -28,6 +33,7 @@ describe('parseDockerConfig', () => {
         },
       }),
       'test',
+      KEY,
     );
     expect(config['a.io']).toMatchObject({ username: 'alice', password: 'pw:with:colons' });
     expect(config['b.io']).toMatchObject({ username: 'bob', password: 'pw-b' });
@@ -37,7 +43,7 @@ describe('parseDockerConfig', () => {
   });
 
   it('reads the legacy .dockercfg shape (entries at top level)', () => {
-    expect(parseDockerConfig({ 'a.io': { auth: auth('u', 'p') } }, 'test')['a.io']).toMatchObject({ username: 'u', password: 'p' });
+    expect(parseDockerConfig({ 'a.io': { auth: auth('u', 'p') } }, 'test', KEY)['a.io']).toMatchObject({ username: 'u', password: 'p' });
   });
 
   it.each([
@@ -49,7 +55,7 @@ describe('parseDockerConfig', () => {
   ])('refuses %s without quoting it', (text, message) => {
     let error: unknown;
     try {
-      parseDockerConfig(text, 'pullSecrets[0].dockerconfigjson');
+      parseDockerConfig(text, 'pullSecrets[0].dockerconfigjson', KEY);
     } catch (err) {
       error = err;
     }
@@ -59,18 +65,49 @@ describe('parseDockerConfig', () => {
   });
 });
 
-describe('credential identity', () => {
-  it('is a stable hash that never contains the secret', () => {
+describe('credential identity (HMAC-SHA256 under CACHE_KEY_SECRET: issue 11, item 5)', () => {
+  it('is a stable keyed hash that never contains the secret', () => {
     fc.assert(
       fc.property(fc.string({ minLength: 4 }), fc.string({ minLength: 4 }), (username, password) => {
-        const id = credentialIdentity({ username, password });
+        const id = credentialIdentity({ username, password }, KEY);
         expect(id).toMatch(/^[0-9a-f]{32}$/);
-        expect(id).toBe(credentialIdentity({ username, password }));
+        expect(id).toBe(credentialIdentity({ username, password }, KEY));
         expect(id).not.toContain(password);
-        expect(id).not.toBe(credentialIdentity({ username, password: `${password}x` }));
+        expect(id).not.toBe(credentialIdentity({ username, password: `${password}x` }, KEY));
       }),
     );
-    expect(credentialSetIdentity([])).toBe('anonymous');
+    expect(credentialSetIdentity([], KEY)).toBe('anonymous');
+  });
+
+  it('differs under two different keys for the same credential (and agrees under the same key, as replicas must)', () => {
+    fc.assert(
+      fc.property(fc.string(), fc.string(), fc.option(fc.string(), { nil: undefined }), (username, password, identityToken) => {
+        const credential = { username, password, identityToken };
+        expect(credentialIdentity(credential, KEY)).not.toBe(credentialIdentity(credential, OTHER_KEY));
+        expect(credentialIdentity(credential, createSecretKey(Buffer.from('test-cache-key-secret-of-32-chars!')))).toBe(credentialIdentity(credential, KEY));
+      }),
+    );
+    expect(credentialIdentity({ username: 'u', password: 'p' }, randomIdentityKey())).not.toBe(credentialIdentity({ username: 'u', password: 'p' }, randomIdentityKey()));
+    const set = (key: typeof KEY) => credentialSetIdentity(Object.values(parseDockerConfig({ 'a.io': { auth: auth('u', 'p') }, 'b.io': { auth: auth('v', 'q') } }, 't', key)), key);
+    expect(set(KEY)).toMatch(/^[0-9a-f]{32}$/);
+    expect(set(KEY)).not.toBe(set(OTHER_KEY));
+    expect(pullSecretsIdentity(['{"auths":{}}'], KEY)).not.toBe(pullSecretsIdentity(['{"auths":{}}'], OTHER_KEY));
+  });
+
+  it('is not the old unkeyed sha256 of the identity string, nor any plain hash of it, and holds no form of the password', () => {
+    const username = 'alice';
+    const password = 'correct horse battery staple';
+    const id = credentialIdentity({ username, password }, KEY);
+    const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
+    const oldString = `image-policy-service/credential/v1\0${username}\0${password}\0`;
+    for (const unkeyed of [sha256(oldString), sha256(JSON.stringify(['image-policy-service/credential/v2', username, password, '']))]) {
+      expect(unkeyed).not.toContain(id);
+      expect(id).not.toBe(unkeyed.slice(0, 32));
+    }
+    for (const form of [password, auth(username, password), `${username}:${password}`]) expect(id).not.toContain(form);
+    // What it is: HMAC-SHA256 under the key, truncated to 128 bits.
+    const hmac = createHmac('sha256', KEY).update(JSON.stringify(['image-policy-service/credential/v2', username, password, ''])).digest('hex');
+    expect(id).toBe(hmac.slice(0, 32));
   });
 });
 
@@ -155,7 +192,7 @@ describe('isDockerHubImage (isDefaultRegistryMatch)', () => {
 });
 
 describe('Keyring', () => {
-  const cred = (name: string) => parseDockerConfig({ auths: { x: { username: name, password: `${name}-pw` } } }, 't').x;
+  const cred = (name: string) => parseDockerConfig({ auths: { x: { username: name, password: `${name}-pw` } } }, 't', KEY).x;
 
   it('tries more specific keys first (reverse-sorted) and collects every match', () => {
     const ring = new Keyring([{ 'quay.io': cred('host'), 'quay.io/coreos': cred('path'), 'quay.io/coreos/etcd': cred('deep'), 'gcr.io': cred('other') }]);

@@ -3,14 +3,14 @@
  * kubelet's keyring rules (pkg/credentialprovider/keyring.go). Secrets stay inside `Credential`
  * objects; everything that leaves this module (identities, errors) is derived without them.
  */
-import { createHash } from 'node:crypto';
+import { createHmac, createSecretKey, type KeyObject, randomBytes } from 'node:crypto';
 
 export interface Credential {
   username?: string;
   password?: string;
   /** OAuth2 refresh token (`identitytoken`): exchanged at the token realm. */
   identityToken?: string;
-  /** Hash of the secret material: safe for cache keys and logs. */
+  /** Keyed hash (HMAC) of the secret material: safe for cache keys and logs. */
   identity: string;
 }
 
@@ -27,30 +27,58 @@ export class CredentialsError extends Error {
   }
 }
 
-/** A stable hash of the secret material; the same on every replica, so shared cache keys agree. */
-export function credentialIdentity(c: { username?: string; password?: string; identityToken?: string }): string {
-  return createHash('sha256')
-    .update(`image-policy-service/credential/v1\0${c.username ?? ''}\0${c.password ?? ''}\0${c.identityToken ?? ''}`)
+/**
+ * The key of credential identities: CACHE_KEY_SECRET (the same on every replica, so shared cache keys
+ * agree), or a random per-process key when nothing is shared. Held as a KeyObject so that no log line,
+ * JSON dump or inspection of the configuration can print it.
+ */
+export type IdentityKey = KeyObject;
+
+/** 32 random bytes: for a process whose cache keys never leave it (no Redis). */
+export function randomIdentityKey(): IdentityKey {
+  return createSecretKey(randomBytes(32));
+}
+
+/**
+ * HMAC-SHA256, not a plain hash (issue 11, item 5): identities end up in Redis keys, and anyone who can
+ * read Redis could test password guesses offline against an unkeyed sha256 of the credential. Without the
+ * key (never written to Redis, never logged) an identity reveals nothing about the secret. The fields are
+ * JSON-encoded so that no two different credentials give the same input.
+ */
+function keyedIdentity(key: IdentityKey, domain: string, fields: readonly string[]): string {
+  return createHmac('sha256', key)
+    .update(JSON.stringify([`image-policy-service/${domain}/v2`, ...fields]))
     .digest('hex')
     .slice(0, 32);
 }
 
-/** Identity of an ordered list of candidate credentials (what a lookup was allowed to use). */
-export function credentialSetIdentity(credentials: readonly Credential[]): string {
-  if (credentials.length === 0) return 'anonymous';
-  if (credentials.length === 1) return credentials[0].identity;
-  return createHash('sha256').update(credentials.map((c) => c.identity).join(',')).digest('hex').slice(0, 32);
+/** A stable keyed hash of the secret material: equal for equal credentials under the same key. */
+export function credentialIdentity(c: { username?: string; password?: string; identityToken?: string }, key: IdentityKey): string {
+  return keyedIdentity(key, 'credential', [c.username ?? '', c.password ?? '', c.identityToken ?? '']);
 }
 
-function makeCredential(fields: { username?: string; password?: string; identityToken?: string }): Credential {
-  return { ...fields, identity: credentialIdentity(fields) };
+/** Identity of an ordered list of candidate credentials (what a lookup was allowed to use). */
+export function credentialSetIdentity(credentials: readonly Credential[], key: IdentityKey): string {
+  if (credentials.length === 0) return 'anonymous';
+  if (credentials.length === 1) return credentials[0].identity;
+  return keyedIdentity(key, 'credential-set', credentials.map((c) => c.identity));
+}
+
+/** Identity of a request's pull secrets as given (their `.dockerconfigjson` texts, in order). */
+export function pullSecretsIdentity(dockerConfigs: readonly string[], key: IdentityKey): string {
+  return keyedIdentity(key, 'pull-secrets', dockerConfigs);
+}
+
+function makeCredential(fields: { username?: string; password?: string; identityToken?: string }, key: IdentityKey): Credential {
+  return { ...fields, identity: credentialIdentity(fields, key) };
 }
 
 /**
  * Reads a docker config (`{"auths": {...}}`, as in `.dockerconfigjson` and `~/.docker/config.json`) or a
- * legacy `.dockercfg` (the entries at top level). `source` names the input in errors, which never quote it.
+ * legacy `.dockercfg` (the entries at top level). `source` names the input in errors, which never quote it;
+ * `key` keys the credentials' identities.
  */
-export function parseDockerConfig(content: string | unknown, source: string): Record<string, Credential> {
+export function parseDockerConfig(content: string | unknown, source: string, key: IdentityKey): Record<string, Credential> {
   let doc: unknown = content;
   if (typeof content === 'string') {
     try {
@@ -65,7 +93,7 @@ export function parseDockerConfig(content: string | unknown, source: string): Re
   if (auths === undefined || auths === null) return {};
   if (typeof auths !== 'object' || Array.isArray(auths)) throw new CredentialsError(`${source}: "auths" must be an object`);
   const out: Record<string, Credential> = {};
-  for (const [key, raw] of Object.entries(auths as Record<string, unknown>)) {
+  for (const [location, raw] of Object.entries(auths as Record<string, unknown>)) {
     if (!raw || typeof raw !== 'object') throw new CredentialsError(`${source}: the entry for a registry is not an object`);
     const e = raw as Record<string, unknown>;
     const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
@@ -82,7 +110,7 @@ export function parseDockerConfig(content: string | unknown, source: string): Re
     }
     const identityToken = str(e.identitytoken);
     if (username === undefined && password === undefined && identityToken === undefined) continue;
-    out[key] = makeCredential({ username, password, identityToken });
+    out[location] = makeCredential({ username, password, identityToken }, key);
   }
   return out;
 }

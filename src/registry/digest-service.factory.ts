@@ -3,10 +3,10 @@
  * (Redis when REDIS_URL is set, memory otherwise) and wires the egress guard into the HTTP client.
  * Used by the Nest module and directly by tests.
  */
-import type { AppConfig } from '../config/config.js';
+import { type AppConfig, ConfigError } from '../config/config.js';
 import { CircuitBreakers } from './circuit-breaker.js';
 import { loadNodeKeyring } from './credential-file.js';
-import type { Keyring } from './credentials.js';
+import { type IdentityKey, type Keyring, randomIdentityKey } from './credentials.js';
 import type { DigestCache } from './digest-cache.js';
 import { DigestService } from './digest.service.js';
 import type { Resolver } from './egress-connector.js';
@@ -20,7 +20,7 @@ import { recordUpstream } from './registry-metrics.js';
 
 export type DigestConfig = Pick<
   AppConfig,
-  'redisUrl' | 'registryAuthFile' | 'registryPlainHttp' | 'registryAllowHosts' | 'digestCacheTtlSeconds' | 'digestStaleIfErrorSeconds' | 'registryTimeoutMs'
+  'redisUrl' | 'cacheKeySecret' | 'registryAuthFile' | 'registryPlainHttp' | 'registryAllowHosts' | 'digestCacheTtlSeconds' | 'digestStaleIfErrorSeconds' | 'registryTimeoutMs'
   | 'registryCircuitThreshold' | 'registryCircuitOpenMs'
 >;
 
@@ -36,8 +36,22 @@ export interface DigestServiceDeps {
   now?: () => number;
 }
 
+/**
+ * The HMAC key of credential identities (cache, lock and token keys): CACHE_KEY_SECRET, shared by the replicas so
+ * their Redis keys agree. Without Redis nothing leaves the process, so a random key per process does. A plain hash
+ * is never used: it would let whoever reads Redis test password guesses offline (issue 11, item 5).
+ */
+function identityKeyOf(config: DigestConfig): IdentityKey {
+  if (config.cacheKeySecret !== null) return config.cacheKeySecret;
+  // loadConfig refuses this too; a hand-built configuration must not fall back to a random key (replicas would
+  // stop sharing answers without a word).
+  if (config.redisUrl !== null) throw new ConfigError('CACHE_KEY_SECRET', 'must be set when REDIS_URL is set');
+  return randomIdentityKey();
+}
+
 export function createDigestService(config: DigestConfig, deps: DigestServiceDeps = {}): DigestService {
   const now = deps.now ?? Date.now;
+  const identityKey = identityKeyOf(config);
   // Plain-http registries are operator-listed, so they pass the guard too.
   const policy = new EgressPolicy([...config.registryAllowHosts, ...config.registryPlainHttp]);
   const plainHttp = plainHttpSet(config.registryPlainHttp);
@@ -55,7 +69,8 @@ export function createDigestService(config: DigestConfig, deps: DigestServiceDep
   return new DigestService({
     cache,
     client: new HttpRegistryClient(http, plainHttp, now),
-    nodeKeyring: deps.keyring ?? loadNodeKeyring(config.registryAuthFile),
+    nodeKeyring: deps.keyring ?? loadNodeKeyring(config.registryAuthFile, identityKey),
+    identityKey,
     policy,
     plainHttp,
     ttlSeconds: config.digestCacheTtlSeconds,

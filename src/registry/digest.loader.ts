@@ -3,7 +3,6 @@
  * field of one query with the same platform and pull secrets goes through one loader, so a dashboard
  * asking for many images makes one lookup per distinct image.
  */
-import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import DataLoader from 'dataloader';
 import { type DigestAnswer, DigestService, type PullSecretInput } from './digest.service.js';
@@ -20,8 +19,8 @@ export class DigestLoaders {
       loaders = new Map();
       this.byContext.set(context, loaders);
     }
-    // Secrets are keyed by a hash of their content, never by the content itself.
-    const secretsKey = pullSecrets?.length ? createHash('sha256').update(JSON.stringify(pullSecrets.map((s) => s.dockerconfigjson))).digest('hex') : '';
+    // Secrets are keyed by a keyed hash (HMAC) of their content, never by the content itself or a plain hash of it.
+    const secretsKey = pullSecrets?.length ? this.digests.pullSecretsKey(pullSecrets) : '';
     const key = `${platform ?? ''}\n${secretsKey}`;
     let loader = loaders.get(key);
     if (!loader) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError, ErrorCode } from '../common/errors.js';
-import { Keyring, parseDockerConfig } from './credentials.js';
+import { type IdentityKey, Keyring, parseDockerConfig, randomIdentityKey } from './credentials.js';
 import type { LockResult } from './digest-cache.js';
 import { DigestService } from './digest.service.js';
 import { EgressPolicy } from './egress-guard.js';
@@ -38,7 +38,9 @@ class FakeRegistry implements RegistryClient {
   async close(): Promise<void> {}
 }
 
-function setup(options: { cache?: MemoryDigestCache; keyring?: Keyring } = {}) {
+const KEY = randomIdentityKey();
+
+function setup(options: { cache?: MemoryDigestCache; keyring?: Keyring; identityKey?: IdentityKey } = {}) {
   let now = 1_000_000;
   const clock = { now: () => now, advance: (ms: number) => (now += ms) };
   const registry = new FakeRegistry();
@@ -47,6 +49,7 @@ function setup(options: { cache?: MemoryDigestCache; keyring?: Keyring } = {}) {
     cache,
     client: registry,
     nodeKeyring: options.keyring ?? new Keyring([]),
+    identityKey: options.identityKey ?? KEY,
     policy: new EgressPolicy([]),
     plainHttp: plainHttpSet([]),
     ttlSeconds: 60,
@@ -155,7 +158,7 @@ describe('DigestService', () => {
   });
 
   it('scopes cache entries by credential identity', async () => {
-    const node = new Keyring([parseDockerConfig({ auths: { 'reg.example': { username: 'u', password: 'p' } } }, 't')]);
+    const node = new Keyring([parseDockerConfig({ auths: { 'reg.example': { username: 'u', password: 'p' } } }, 't', KEY)]);
     const { registry, service } = setup({ keyring: node });
     await service.resolve('reg.example/app:v1');
     await service.resolve('reg.example/app:v1', { pullSecrets: [{ dockerconfigjson: JSON.stringify({ auths: { 'reg.example': { username: 'x', password: 'y' } } }) }] });
@@ -164,6 +167,18 @@ describe('DigestService', () => {
     expect(registry.calls[0].identities).toHaveLength(1);
     expect(registry.calls[1].identities).toHaveLength(2); // secret first, then node credentials
     expect(registry.calls[2].identities).toEqual([]);
+  });
+
+  it('shares credentialed answers through a shared cache only between services with the same identity key', async () => {
+    const secret = { dockerconfigjson: JSON.stringify({ auths: { 'reg.example': { username: 'u', password: 'p' } } }) };
+    const first = setup();
+    await first.service.resolve('reg.example/app:v1', { pullSecrets: [secret] });
+    const sameKey = setup({ cache: first.cache });
+    expect(await sameKey.service.resolve('reg.example/app:v1', { pullSecrets: [secret] })).toMatchObject({ source: 'cache' });
+    expect(sameKey.registry.calls).toHaveLength(0);
+    const otherKey = setup({ cache: first.cache, identityKey: randomIdentityKey() });
+    expect(await otherKey.service.resolve('reg.example/app:v1', { pullSecrets: [secret] })).toMatchObject({ source: 'registry' });
+    expect(otherKey.registry.calls).toHaveLength(1);
   });
 
   it('coalesces concurrent lookups and re-checks the cache after joining', async () => {

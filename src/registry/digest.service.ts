@@ -8,7 +8,16 @@ import { ApiError, type ErrorBody, ErrorCode } from '../common/errors.js';
 import { LruMap } from '../common/lru.js';
 import { parseReference } from '../reference/parse.js';
 import type { ParsedReference } from '../reference/parsed-reference.js';
-import { type Credential, CredentialsError, credentialSetIdentity, Keyring, lookupCredentials, parseDockerConfig } from './credentials.js';
+import {
+  type Credential,
+  CredentialsError,
+  credentialSetIdentity,
+  type IdentityKey,
+  Keyring,
+  lookupCredentials,
+  parseDockerConfig,
+  pullSecretsIdentity,
+} from './credentials.js';
 import { type DigestCache, keepUntil, type RefRecord, refKey } from './digest-cache.js';
 import { type EgressPolicy, preflightEgress } from './egress-guard.js';
 import { type Platform, parsePlatform } from './manifest.js';
@@ -52,8 +61,10 @@ export interface ResolveOptions {
 export interface DigestServiceOptions {
   cache: DigestCache;
   client: RegistryClient;
-  /** Node credentials (REGISTRY_AUTH_FILE). */
+  /** Node credentials (REGISTRY_AUTH_FILE), parsed with `identityKey`. */
   nodeKeyring: Keyring;
+  /** Keys the credential part of every cache, lock and token key (CACHE_KEY_SECRET; see credentialIdentity). */
+  identityKey: IdentityKey;
   policy: EgressPolicy;
   plainHttp: ReadonlySet<string>;
   ttlSeconds: number;
@@ -111,12 +122,17 @@ export class DigestService {
   keyringOf(pullSecrets: readonly PullSecretInput[] | undefined): Keyring[] {
     if (!pullSecrets || pullSecrets.length === 0) return [this.options.nodeKeyring];
     try {
-      const configs = pullSecrets.map((s, i) => parseDockerConfig(s.dockerconfigjson, `pullSecrets[${i}].dockerconfigjson`));
+      const configs = pullSecrets.map((s, i) => parseDockerConfig(s.dockerconfigjson, `pullSecrets[${i}].dockerconfigjson`, this.options.identityKey));
       return [new Keyring(configs), this.options.nodeKeyring];
     } catch (err) {
       if (err instanceof CredentialsError) throw new ApiError(ErrorCode.InvalidRequest, err.message);
       throw err;
     }
+  }
+
+  /** A key for a request's pull secrets as given (keyed like credential identities; never their content). */
+  pullSecretsKey(pullSecrets: readonly PullSecretInput[]): string {
+    return pullSecretsIdentity(pullSecrets.map((s) => s.dockerconfigjson), this.options.identityKey);
   }
 
   async resolve(image: string, options: ResolveOptions = {}): Promise<DigestAnswer> {
@@ -217,7 +233,7 @@ export class DigestService {
   /** What to ask and under which cache key: the credentials that match the image, and their identity. */
   private lookupOf(parsed: ParsedReference, keyrings: readonly Keyring[]) {
     const credentials = lookupCredentials(parsed.name, keyrings);
-    const identity = credentialSetIdentity(credentials);
+    const identity = credentialSetIdentity(credentials, this.options.identityKey);
     return {
       credentials,
       identity,

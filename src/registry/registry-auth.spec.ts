@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseDockerConfig } from './credentials.js';
+import { parseDockerConfig, randomIdentityKey } from './credentials.js';
 import { RegistryAuth } from './registry-auth.js';
 import { endpointFor, plainHttpSet } from './registry-endpoint.js';
 import type { HttpRequest, HttpResponse, RegistryHttp } from './registry-http.js';
@@ -18,7 +18,7 @@ function fakeHttp(answer: (req: HttpRequest) => Partial<HttpResponse>) {
 }
 
 const token = (value: string, extra: Record<string, unknown> = {}) => ({ body: Buffer.from(JSON.stringify({ token: value, ...extra })) });
-const credential = parseDockerConfig({ auths: { x: { username: 'u', password: 'p' } } }, 't').x;
+const credential = parseDockerConfig({ auths: { x: { username: 'u', password: 'p' } } }, 't', randomIdentityKey()).x;
 const https = endpointFor('reg.example', plainHttpSet([]));
 const plain = endpointFor('127.0.0.1:5000', plainHttpSet(['127.0.0.1:5000']));
 const ctx = (endpoint = https, c = credential) => ({ endpoint, scope: 'repository:team/app:pull', credential: c, deadline: Date.now() + 1_000 });
@@ -74,7 +74,7 @@ describe('RegistryAuth', () => {
   it('exchanges identity tokens with an OAuth2 POST', async () => {
     const { http, sent } = fakeHttp(() => ({ body: Buffer.from('{"access_token":"at","expires_in":300}') }));
     const auth = new RegistryAuth(http);
-    const idToken = parseDockerConfig({ auths: { x: { identitytoken: 'refresh-me' } } }, 't').x;
+    const idToken = parseDockerConfig({ auths: { x: { identitytoken: 'refresh-me' } } }, 't', randomIdentityKey()).x;
     expect(await auth.answerChallenge('Bearer realm="https://a/t",service="s"', ctx(https, idToken), undefined)).toBe('Bearer at');
     expect(sent[0].method).toBe('POST');
     expect(sent[0].authorization).toBeUndefined();

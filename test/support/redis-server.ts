@@ -6,6 +6,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, killProcess, waitFor } from './net.js';
 
+/**
+ * The CACHE_KEY_SECRET of every test and bench that sets REDIS_URL (the service refuses REDIS_URL without one).
+ * Replicas that share answers through Redis must share it.
+ */
+export const TEST_CACHE_KEY_SECRET = 'test-cache-key-secret-0123456789abcdef';
+
 export interface RedisServer {
   port: number;
   url: string;
