@@ -18,6 +18,7 @@ import { ReferenceService } from './reference/reference.service.js';
 import { digestRoutes } from './registry/digests.routes.js';
 import { DigestService } from './registry/digest.service.js';
 import { loadTlsPair, watchTlsPair } from './common/tls.js';
+import { installJsonBodyParser } from './common/json-body.js';
 
 /** Builds the whole service, initialised but not listening (tests use it with `inject`). */
 export async function createApp(config: AppConfig, logger: Logger = createLogger(config)): Promise<NestFastifyApplication> {
@@ -37,6 +38,7 @@ export async function createApp(config: AppConfig, logger: Logger = createLogger
   const fastify = adapter.getInstance();
   // JSON only (routes that take YAML register their own parser): anything else is a clear 415.
   fastify.removeContentTypeParser(['text/plain']);
+  installJsonBodyParser(fastify);
   collectProcessMetrics();
   // Graceful shutdown: once closing, answers end their connection, so a keep-alive client whose request was in
   // flight does not hold the server open (idle connections are closed by Fastify itself).

@@ -30,6 +30,7 @@
  * ephemeral containers on create or in templates); the defaults are still filled in, as defaulting runs
  * before validation.
  */
+import { nestingMessage, nestsDeeperThan } from '../common/nesting.js';
 import { ApiError, ErrorCode } from '../common/errors.js';
 import { parseReference } from '../reference/parse.js';
 import type { ParsedReference, ParseResult, PullPolicy } from '../reference/parsed-reference.js';
@@ -259,6 +260,8 @@ export function loadManifests(input: unknown, field: string): LoadedManifests {
         ok = false; // YAML flow style (`{kind: Pod}`) is not JSON: read it as YAML below
       }
       if (ok) {
+        // JSON.parse itself is iterative; everything after it (the walker, the writer) is not.
+        if (nestsDeeperThan(parsed)) throw new ApiError(ErrorCode.InvalidRequest, nestingMessage(`${field}: JSON`));
         const array = Array.isArray(parsed);
         return {
           format: 'json',
@@ -292,7 +295,7 @@ function lastAppliedOf(object: JsonObject): JsonObject | null {
   if (typeof annotation !== 'string') return null;
   try {
     const parsed: unknown = JSON.parse(annotation);
-    return isObject(parsed) ? parsed : null;
+    return isObject(parsed) && !nestsDeeperThan(parsed) ? parsed : null; // unreadable, as malformed JSON is
   } catch {
     return null;
   }

@@ -15,6 +15,7 @@
  * documents, anything malformed.
  */
 import { Document, isScalar, type ScalarTag } from 'yaml';
+import { MAX_NESTING } from '../common/nesting.js';
 
 export type FastScalarType = 'PLAIN' | 'QUOTE_DOUBLE' | 'QUOTE_SINGLE';
 
@@ -120,6 +121,8 @@ class Reader {
   private next = 0;
   /** Lines of the current document: [docStart, docEnd). */
   private docEnd = 0;
+  /** How many collections enclose the one being read: past MAX_NESTING the full (guarded) path takes over. */
+  private depth = 0;
 
   constructor(private readonly text: string) {}
 
@@ -202,8 +205,18 @@ class Reader {
 
   /** A block collection whose first token is at `column` of `line`. */
   private collectionAt(line: number, column: number): [FastNode, unknown] {
-    if (this.isDash(line, column)) return this.sequence(line, column);
-    return this.mapping(line, column);
+    if (this.isDash(line, column)) return this.nestedSequence(line, column);
+    if (++this.depth > MAX_NESTING) decline();
+    const read = this.mapping(line, column);
+    this.depth--;
+    return read;
+  }
+
+  private nestedSequence(line: number, column: number): [FastSeq, unknown[]] {
+    if (++this.depth > MAX_NESTING) decline();
+    const read = this.sequence(line, column);
+    this.depth--;
+    return read;
   }
 
   private sequence(firstLine: number, indent: number): [FastSeq, unknown[]] {
@@ -266,7 +279,7 @@ class Reader {
         if (content < this.docEnd && this.indents[content] > indent) {
           [node, value] = this.collectionAt(content, this.indents[content]);
         } else if (content < this.docEnd && this.indents[content] === indent && this.isDash(content, indent)) {
-          [node, value] = this.sequence(content, indent);
+          [node, value] = this.nestedSequence(content, indent);
         } else {
           node = { kind: 'scalar', range: [at, at], type: 'PLAIN' };
           value = null;

@@ -8,20 +8,24 @@
  * an error), with the anchors/aliases expansion bounded against "billion laughs" inputs.
  */
 import {
+  Composer,
+  type CST,
   type Document,
   isAlias,
   isMap,
   isScalar,
   isSeq,
+  Lexer,
   LineCounter,
   type Node,
-  parseAllDocuments,
   type Pair,
+  Parser,
   type ParsedNode,
   Scalar,
   type YAMLMap,
 } from 'yaml';
 import { ApiError, ErrorCode } from '../common/errors.js';
+import { MAX_NESTING, nestingMessage } from '../common/nesting.js';
 import { type FastMap, type FastNode, type FastStream, fastParseYaml } from './yaml-fast.js';
 
 export type PathSegment = string | number;
@@ -42,6 +46,14 @@ export interface YamlSource {
  */
 export const yamlReading = { fast: true };
 
+/**
+ * Longest text the full `yaml` parser is given. It reads about half a megabyte a second on this service's
+ * 2-core reference machine, synchronously, so a 5 MB body of YAML the fast reader declines would hold the
+ * event loop (every other request, `/healthz` too) for around ten seconds. Block-style YAML (what
+ * `kubectl`, Helm and Kustomize write) is read by the fast reader at any size up to the body limit.
+ */
+export const MAX_FULL_YAML_CHARACTERS = 512 * 1024;
+
 /** Largest number of alias expansions accepted in one document (the library default is 100). */
 const MAX_ALIAS_COUNT = 1_000;
 
@@ -51,7 +63,17 @@ const MAX_ALIAS_COUNT = 1_000;
  */
 export function parseYamlSource(text: string, field: string): YamlSource {
   const fast = yamlReading.fast ? fastParseYaml(text) : null;
-  if (fast === null) return parseFullYamlSource(text, field);
+  if (fast === null) {
+    if (text.length > MAX_FULL_YAML_CHARACTERS) {
+      throw new ApiError(
+        ErrorCode.PayloadTooLarge,
+        `${field}: YAML beyond plain block style (anchors, block scalars, flow collections, multi-line scalars, …) is read by the ` +
+          `full parser, which takes at most ${MAX_FULL_YAML_CHARACTERS} characters (this text has ${text.length}): ` +
+          'send block-style YAML or JSON, or split the stream',
+      );
+    }
+    return parseFullYamlSource(text, field);
+  }
   let documents: Document.Parsed[] | undefined;
   return {
     text,
@@ -64,26 +86,35 @@ export function parseYamlSource(text: string, field: string): YamlSource {
   };
 }
 
-/** parseYamlSource with the `yaml` package's Documents (any YAML). */
+/**
+ * parseYamlSource with the `yaml` package's Documents (any YAML), bounded so that no text up to the body
+ * limit costs more than linear time or recursion deeper than MAX_NESTING:
+ * - the CST parser (iterative) is driven one token at a time and stopped as soon as its stack is deeper than
+ *   MAX_NESTING, before the composer (recursive) sees anything;
+ * - the composer runs with `uniqueKeys: false`, because its own duplicate-key check compares every key with
+ *   every earlier key of the map (quadratic: a 200 KB map took seconds); `checkComposed` finds duplicates
+ *   with one Set per map instead, with the same message and the same rule (equal scalar values);
+ * - `checkComposed` also measures how deep each document becomes once aliases are expanded (each node
+ *   measured once), so `toJS` never recurses past MAX_NESTING either.
+ */
 function parseFullYamlSource(text: string, field: string): YamlSource {
   const lineCounter = new LineCounter();
-  const documents = parseAllDocuments(text, {
-    version: '1.1',
-    merge: true,
-    prettyErrors: false,
-    uniqueKeys: true,
-    lineCounter,
-  }) as Document.Parsed[] | { errors: unknown[] };
-  if (!Array.isArray(documents)) {
-    // parseAllDocuments returns an EmptyStream for input without any document.
-    return { text, documents: [], values: [], fast: null };
-  }
+  const where = (offset: number): string => {
+    const { line, col } = lineCounter.linePos(offset);
+    return `line ${line}, column ${col}`;
+  };
+  const composer = new Composer({ version: '1.1', merge: true, uniqueKeys: false });
+  const documents = Array.from(composer.compose(boundedTokens(text, lineCounter, field, where))) as Document.Parsed[];
   documents.forEach((document, index) => {
+    const documentWhere = documents.length > 1 ? ` (document ${index + 1})` : '';
+    const duplicateAt = checkComposed(document, `${field}: YAML${documentWhere}`, where);
     const error = document.errors[0];
-    if (error === undefined) return;
-    const { line, col } = lineCounter.linePos(error.pos[0]);
-    const where = documents.length > 1 ? ` (document ${index + 1})` : '';
-    throw new ApiError(ErrorCode.InvalidManifest, `${field}: malformed YAML at line ${line}, column ${col}${where}: ${firstLine(error.message)}`);
+    if (duplicateAt !== null && (error === undefined || duplicateAt < error.pos[0])) {
+      throw new ApiError(ErrorCode.InvalidManifest, `${field}: malformed YAML at ${where(duplicateAt)}${documentWhere}: Map keys must be unique`);
+    }
+    if (error !== undefined) {
+      throw new ApiError(ErrorCode.InvalidManifest, `${field}: malformed YAML at ${where(error.pos[0])}${documentWhere}: ${firstLine(error.message)}`);
+    }
   });
   const values = documents.map((document, index) => {
     try {
@@ -94,6 +125,89 @@ function parseFullYamlSource(text: string, field: string): YamlSource {
     }
   });
   return { text, documents, values, fast: null };
+}
+
+/** The CST of `text`, refused (`400 InvalidRequest`) as soon as the parser's stack passes MAX_NESTING. */
+function* boundedTokens(text: string, lineCounter: LineCounter, field: string, where: (offset: number) => string): Generator<CST.Token> {
+  const parser = new Parser(lineCounter.addNewLine);
+  lineCounter.addNewLine(0);
+  // The stack holds the document and each open collection (plus at most one pending item).
+  const deepest = MAX_NESTING + 2;
+  for (const lexeme of new Lexer().lex(text)) {
+    yield* parser.next(lexeme);
+    if (parser.stack.length > deepest) {
+      throw new ApiError(ErrorCode.InvalidRequest, `${nestingMessage(`${field}: YAML`)} at ${where(parser.offset)}`);
+    }
+  }
+  yield* parser.end();
+}
+
+/**
+ * One pass over a composed document, each node visited once (an explicit stack, no recursion): the offset
+ * of the first duplicate map key (as the `yaml` package's `uniqueKeys` rule defines one: scalar keys with
+ * equal values), or null; and a `400 InvalidRequest` when the document, with its aliases expanded, nests
+ * deeper than MAX_NESTING.
+ */
+function checkComposed(document: Document.Parsed, what: string, where: (offset: number) => string): number | null {
+  const root = document.contents;
+  if (root === null) return null;
+  let duplicateAt: number | null = null;
+  const anchors = new Map<string, Node>();
+  const finished = new Map<Node, number>(); // node → depth once expanded
+  const frames: Array<{ node: Node; children: Node[]; next: number; depth: number }> = [];
+  const tooDeep = (node: Node): ApiError =>
+    new ApiError(ErrorCode.InvalidRequest, `${nestingMessage(`${what}, with its aliases expanded,`)} at ${where(node.range?.[0] ?? 0)}`);
+  // Depth of a node that is done, or undefined when it is a collection to descend into (pushed as a frame).
+  const enter = (node: Node): number | undefined => {
+    if (node.anchor !== undefined) anchors.set(node.anchor, node);
+    if (isAlias(node)) {
+      const target = anchors.get(node.source);
+      if (target === undefined) return 0; // unresolved: toJS reports it
+      const depth = finished.get(target);
+      if (depth === undefined) throw tooDeep(node); // an alias inside its own anchor expands without end
+      return depth;
+    }
+    const children: Node[] = [];
+    if (isMap(node)) {
+      const keys = new Set<unknown>();
+      for (const pair of node.items as Array<Pair<unknown, unknown>>) {
+        const key = pair.key as Node | null;
+        if (isScalar(key)) {
+          const at = key.range?.[0] ?? 0;
+          if (keys.has(key.value) && !Number.isNaN(key.value) && (duplicateAt === null || at < duplicateAt)) duplicateAt = at;
+          keys.add(key.value);
+        }
+        if (key !== null && typeof key === 'object') children.push(key);
+        if (pair.value !== null && typeof pair.value === 'object') children.push(pair.value as Node);
+      }
+    } else if (isSeq(node)) {
+      for (const item of node.items) if (item !== null && typeof item === 'object') children.push(item as Node);
+    } else {
+      finished.set(node, 0); // a scalar
+      return 0;
+    }
+    frames.push({ node, children, next: 0, depth: 1 });
+    if (frames.length > MAX_NESTING) throw tooDeep(node);
+    return undefined;
+  };
+  let result = enter(root);
+  while (frames.length > 0) {
+    const frame = frames[frames.length - 1];
+    if (result !== undefined) {
+      // A child finished (or the frame was just entered, when result is undefined below).
+      if (result + 1 > frame.depth) frame.depth = result + 1;
+      if (frame.depth > MAX_NESTING) throw tooDeep(frame.node);
+      result = undefined;
+    }
+    if (frame.next < frame.children.length) {
+      result = enter(frame.children[frame.next++]);
+      continue;
+    }
+    frames.pop();
+    finished.set(frame.node, frame.depth);
+    result = frame.depth;
+  }
+  return duplicateAt;
 }
 
 function firstLine(message: string): string {
