@@ -1,10 +1,10 @@
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DigestService } from '../src/registry/digest.service.js';
 import { digestService } from './support/digest-service.js';
-import { sleep } from './support/net.js';
+import { testClock } from './support/clock.js';
+import { onPath } from './support/executable.js';
 import { startProxy, type TestProxy } from './support/proxy.js';
 import { DOCKER_LIST, OCI_INDEX, OCI_MANIFEST, RegistryPusher } from './support/registry-push.js';
 import { type RegistryServer, startRegistry } from './support/registry-server.js';
@@ -13,11 +13,14 @@ import { apiErrorOf } from './support/api-error.js';
 let registry: RegistryServer;
 let push: RegistryPusher;
 let service: DigestService;
+/** The service's clock: the TTL passes when the test says so, never while a slow step runs. */
+const clock = testClock();
+const TTL_MS = 60_000;
 
 beforeAll(async () => {
   registry = await startRegistry();
   push = new RegistryPusher(registry.url);
-  service = digestService({ REGISTRY_PLAIN_HTTP: registry.host, DIGEST_CACHE_TTL_SECONDS: '1', REGISTRY_TIMEOUT_MS: '2000' });
+  service = digestService({ REGISTRY_PLAIN_HTTP: registry.host, DIGEST_CACHE_TTL_SECONDS: String(TTL_MS / 1000), REGISTRY_TIMEOUT_MS: '2000' }, { now: clock.now });
 });
 afterAll(async () => {
   await service?.close();
@@ -40,19 +43,20 @@ describe('digest lookup against a real registry', () => {
       stale: false,
     });
     expect(answer.digest).toBe(reported.digest);
-    expect(Date.parse(answer.expiresAt) - Date.parse(answer.resolvedAt)).toBe(1000);
+    expect(Date.parse(answer.expiresAt) - Date.parse(answer.resolvedAt)).toBe(TTL_MS);
     const again = await service.resolve(`${registry.host}/team/app:v1`);
     expect(again).toMatchObject({ digest: pushed.digest, source: 'cache', stale: false });
   });
 
-  // skopeo (Debian package) is installed by CI; on a machine without it this test is reported as skipped.
-  it.skipIf(!existsSync('/usr/bin/skopeo'))('agrees with skopeo inspect', async () => {
+  // skopeo (Debian package) is installed by scripts/ensure-test-servers.sh; without it on PATH this test fails.
+  it('agrees with skopeo inspect', async () => {
+    const skopeo = onPath('skopeo');
     const { descriptor } = await push.pushIndex('team/multi-skopeo', 'v1', [
       { os: 'linux', architecture: 'amd64' },
       { os: 'linux', architecture: 'arm64', variant: 'v8' },
     ]);
-    const { stdout } = await promisify(execFile)('skopeo', ['inspect', '--raw', '--tls-verify=false', `docker://${registry.host}/team/multi-skopeo:v1`]);
-    const { stdout: inspected } = await promisify(execFile)('skopeo', [
+    const { stdout } = await promisify(execFile)(skopeo, ['inspect', '--raw', '--tls-verify=false', `docker://${registry.host}/team/multi-skopeo:v1`]);
+    const { stdout: inspected } = await promisify(execFile)(skopeo, [
       'inspect', '--tls-verify=false', '--override-os', 'linux', '--override-arch', 'arm64', `docker://${registry.host}/team/multi-skopeo:v1`,
     ]);
     const answer = await service.resolve(`${registry.host}/team/multi-skopeo:v1`, { platform: 'linux/arm64' });
@@ -63,7 +67,7 @@ describe('digest lookup against a real registry', () => {
     const entries = JSON.parse(stdout).manifests as { digest: string; platform: { architecture: string } }[];
     expect(answer.platform?.digest).toBe(entries.find((e) => e.platform.architecture === 'arm64')?.digest);
     // skopeo resolving the arm64 platform itself lands on the same manifest.
-    const { stdout: platformRaw } = await promisify(execFile)('skopeo', [
+    const { stdout: platformRaw } = await promisify(execFile)(skopeo, [
       'inspect', '--raw', '--tls-verify=false', `docker://${registry.host}/team/multi-skopeo@${answer.platform?.digest}`,
     ]);
     expect(JSON.parse(platformRaw).mediaType).toBe(OCI_MANIFEST);
@@ -123,7 +127,7 @@ describe('digest lookup against a real registry', () => {
     expect(second.digest).not.toBe(first.digest);
     // Within the TTL the cached answer stands (that is what the TTL promises) …
     expect(await service.resolve(`${registry.host}/team/moving:latest`)).toMatchObject({ digest: first.digest, source: 'cache' });
-    await sleep(1_050);
+    clock.advance(TTL_MS);
     // … after it the registry is asked again and the new content is seen.
     expect(await service.resolve(`${registry.host}/team/moving:latest`)).toMatchObject({ digest: second.digest, source: 'registry' });
   });
