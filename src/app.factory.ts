@@ -22,6 +22,7 @@ import { installJsonBodyParser } from './common/json-body.js';
 
 /** Builds the whole service, initialised but not listening (tests use it with `inject`). */
 export async function createApp(config: AppConfig, logger: Logger = createLogger(config)): Promise<NestFastifyApplication> {
+  for (const deprecation of config.deprecations) logger.warn(deprecation);
   const tls = loadTlsPair(config); // TLS_CERT_FILE + TLS_KEY_FILE: HTTPS, reloaded when the files change
   const adapter = new FastifyAdapter({
     ...(tls === null ? {} : { https: tls }),

@@ -134,6 +134,13 @@ describe('Kubernetes manifests', () => {
     expect(String(config.port)).toBe(String(container.ports[0].containerPort));
     const mounts = container.volumeMounts.map((m: Obj) => m.mountPath);
     for (const file of [config.apiKeysFile, config.tlsCertFile, config.pluginsConfig]) expect(mounts.some((m: string) => (file as string).startsWith(`${m}/`)), String(file)).toBe(true);
+    // The service answers a review that runs out of time as each webhook configuration says it fails.
+    expect(config.deprecations).toEqual([]);
+    expect(config.admissionFailurePolicy).toEqual({
+      validate: one('ValidatingWebhookConfiguration').webhooks[0].failurePolicy,
+      mutate: one('MutatingWebhookConfiguration').webhooks[0].failurePolicy,
+    });
+    expect(config.admissionFailurePolicy.validate).toBe('Fail');
     // The pod is gone only after in-flight requests can finish.
     expect(deployment.spec.template.spec.terminationGracePeriodSeconds * 1000).toBeGreaterThan(config.shutdownTimeoutMs + 5_000);
 

@@ -9,14 +9,16 @@
  *
  * Subresources (`pods/ephemeralcontainers` from `kubectl debug`, `status`, …), DELETE and CONNECT are allowed
  * untouched. The whole evaluation has a time budget (ADMISSION_TIMEOUT_MS, capped by the API server's own
- * `?timeout=`); running out of it — or failing unexpectedly — answers by ADMISSION_FAILURE_POLICY (Ignore:
- * allow unchanged with a warning; Fail: refuse), and says so in the answer and its audit annotations.
+ * `?timeout=`), and every plugin call in it is bounded by the time the review has left. Running out of it —
+ * or failing unexpectedly — answers by the webhook's failure policy (ADMISSION_VALIDATE_FAILURE_POLICY,
+ * default Fail: refuse, `code 504`, `reason: Timeout`; ADMISSION_MUTATE_FAILURE_POLICY, default Ignore:
+ * allow unchanged with a warning), within the budget, and says so in the answer and its audit annotations.
  */
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { Counter } from 'prom-client';
 import { LOGGER } from '../common/logger.js';
-import { APP_CONFIG, type AppConfig } from '../config/config.js';
+import { type AdmissionFailurePolicy, APP_CONFIG, type AppConfig } from '../config/config.js';
 import { PluginHost } from '../plugin-host/plugin-host.service.js';
 import type { PluginRunResult } from '../plugin-host/plugin-runner.js';
 import { defaultOutcomeOf, isPullPolicy } from '../pull-policy/pull-policy.js';
@@ -41,6 +43,8 @@ interface ContainerOutcome {
 }
 
 const TIMED_OUT = Symbol('timed out');
+/** The review's budget ran out inside a plugin run (the runner stopped waiting for, or did not run, a plugin). */
+class BudgetExhausted extends Error {}
 /** Time kept back from the API server's timeout for the answer to travel. */
 const TRANSIT_MARGIN_MS = 300;
 
@@ -81,13 +85,13 @@ export class AdmissionService {
     const deadline = new Promise<typeof TIMED_OUT>((resolve) => {
       timer = setTimeout(resolve, budgetMs, TIMED_OUT);
     });
+    const timedOut = (): AdmissionResponse =>
+      this.failed(webhook, request, 'timeout', `the image policy was not evaluated within ${budgetMs} ms (ADMISSION_TIMEOUT_MS)`);
     try {
-      const outcome = await Promise.race([this.evaluate(webhook, request), deadline]);
-      if (outcome === TIMED_OUT) {
-        return this.failed(webhook, request, 'timeout', `the image policy was not evaluated within ${budgetMs} ms (ADMISSION_TIMEOUT_MS)`);
-      }
-      return outcome;
+      const outcome = await Promise.race([this.evaluate(webhook, request, performance.now() + budgetMs), deadline]);
+      return outcome === TIMED_OUT ? timedOut() : outcome;
     } catch (error) {
+      if (error instanceof BudgetExhausted) return timedOut();
       this.logger?.error({ err: error, uid: request.uid }, 'admission review failed');
       return this.failed(webhook, request, 'error', 'the image policy could not be evaluated (internal error)');
     } finally {
@@ -104,25 +108,30 @@ export class AdmissionService {
 
   private failed(webhook: Webhook, request: AdmissionRequest, kind: 'timeout' | 'error', problem: string): AdmissionResponse {
     reviews.labels(webhook, kind).inc();
-    const policy = this.config.admissionFailurePolicy;
+    const policy: AdmissionFailurePolicy = this.config.admissionFailurePolicy[webhook];
+    const variable = webhook === 'validate' ? 'ADMISSION_VALIDATE_FAILURE_POLICY' : 'ADMISSION_MUTATE_FAILURE_POLICY';
     this.logger?.warn({ uid: request.uid, webhook, kind, failurePolicy: policy }, `admission review: ${problem}`);
     if (policy === 'Ignore') {
       return {
         uid: request.uid,
         allowed: true,
-        warnings: [`image policy: ${problem}; allowed unchecked (ADMISSION_FAILURE_POLICY=Ignore)`],
+        warnings: [`image policy: ${problem}; allowed unchecked (${variable}=Ignore)`],
         auditAnnotations: { outcome: `${kind}-allowed`, failurePolicy: policy },
       };
     }
     return {
       uid: request.uid,
       allowed: false,
-      status: kind === 'timeout' ? { code: 504, reason: 'Timeout', message: `image policy: ${problem}; refused (ADMISSION_FAILURE_POLICY=Fail)` } : { code: 500, reason: 'InternalError', message: `image policy: ${problem}; refused (ADMISSION_FAILURE_POLICY=Fail)` },
+      status:
+        kind === 'timeout'
+          ? { code: 504, reason: 'Timeout', message: `image policy: ${problem}; refused (${variable}=Fail)` }
+          : { code: 500, reason: 'InternalError', message: `image policy: ${problem}; refused (${variable}=Fail)` },
       auditAnnotations: { outcome: `${kind}-denied`, failurePolicy: policy },
     };
   }
 
-  private async evaluate(webhook: Webhook, request: AdmissionRequest): Promise<AdmissionResponse> {
+  /** `deadline` (performance.now() time): every plugin run is given only what is left of the review's budget. */
+  private async evaluate(webhook: Webhook, request: AdmissionRequest, deadline: number): Promise<AdmissionResponse> {
     const path = podSpecPath(request.kind) as readonly string[];
     const object = request.object as Record<string, unknown>;
     let containers = containersOf(object, path);
@@ -154,7 +163,10 @@ export class AdmissionService {
         if (name !== undefined) context.name = name;
         if (container.name !== null) context.container = container.name;
         if (username !== undefined) context.username = username;
-        const run = await this.plugins.run({ image: parsed.reference, imagePullPolicy: policy, operation: 'admission', context });
+        const run = await this.plugins.run({ image: parsed.reference, imagePullPolicy: policy, operation: 'admission', context }, { budgetMs: deadline - performance.now() });
+        // Out of time: the webhook's failure policy decides, not the plugin's (a Fail plugin would deny, an
+        // Ignore one would let the image through unchecked, whatever the webhook promises).
+        if (run.budgetExhausted) throw new BudgetExhausted();
         return { container, run, policy, note: null };
       }),
     );

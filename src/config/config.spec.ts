@@ -29,12 +29,15 @@ describe('loadConfig', () => {
       graphqlMaxDepth: 15,
       graphqlMaxAliases: 30,
       graphqlMaxComplexity: 1000,
+      graphqlMaxTokens: 10000,
+      graphqlMaxDocumentBytes: 65536,
       tlsCertFile: null,
       tlsKeyFile: null,
       tlsReloadIntervalMs: 5000,
       shutdownTimeoutMs: 25000,
       admissionTimeoutMs: 2500,
-      admissionFailurePolicy: 'Ignore',
+      admissionFailurePolicy: { validate: 'Fail', mutate: 'Ignore' },
+      deprecations: [],
     });
   });
 
@@ -48,7 +51,7 @@ describe('loadConfig', () => {
         TLS_CERT_FILE: '/tls/tls.crt',
         TLS_KEY_FILE: '/tls/tls.key',
         ADMISSION_TIMEOUT_MS: '900',
-        ADMISSION_FAILURE_POLICY: 'Fail',
+        ADMISSION_MUTATE_FAILURE_POLICY: 'Fail',
       }),
     ).toMatchObject({
       apiKeysFile: '/etc/keys.yaml',
@@ -59,9 +62,20 @@ describe('loadConfig', () => {
       tlsCertFile: '/tls/tls.crt',
       tlsKeyFile: '/tls/tls.key',
       admissionTimeoutMs: 900,
-      admissionFailurePolicy: 'Fail',
+      admissionFailurePolicy: { validate: 'Fail', mutate: 'Fail' },
+      deprecations: [],
     });
     expect(loadConfig({ AUTH_OPEN_PATHS: 'none' }).authOpenPaths).toEqual([]);
+  });
+
+  it('reads a failure policy per webhook; ADMISSION_FAILURE_POLICY is a deprecated alias for whichever is not set', () => {
+    expect(loadConfig({ ADMISSION_VALIDATE_FAILURE_POLICY: 'Ignore' }).admissionFailurePolicy).toEqual({ validate: 'Ignore', mutate: 'Ignore' });
+    const legacy = loadConfig({ ADMISSION_FAILURE_POLICY: 'Ignore', ADMISSION_VALIDATE_FAILURE_POLICY: 'Fail' });
+    expect(legacy.admissionFailurePolicy).toEqual({ validate: 'Fail', mutate: 'Ignore' });
+    expect(legacy.deprecations).toEqual([
+      'ADMISSION_FAILURE_POLICY is deprecated: set ADMISSION_VALIDATE_FAILURE_POLICY and ADMISSION_MUTATE_FAILURE_POLICY instead (it now sets whichever of them is not set, to Ignore)',
+    ]);
+    expect(loadConfig({ ADMISSION_FAILURE_POLICY: 'Fail' }).admissionFailurePolicy).toEqual({ validate: 'Fail', mutate: 'Fail' });
   });
 
   it('reads TRUST_PROXY: addresses, CIDR ranges and the named ranges; unset trusts no proxy', () => {
@@ -80,6 +94,8 @@ describe('loadConfig', () => {
     [{ TLS_CERT_FILE: '/tls/tls.crt' }, 'TLS_KEY_FILE must be set together with TLS_CERT_FILE'],
     [{ TLS_KEY_FILE: '/tls/tls.key' }, 'TLS_CERT_FILE must be set together with TLS_KEY_FILE'],
     [{ ADMISSION_FAILURE_POLICY: 'open' }, 'ADMISSION_FAILURE_POLICY must be Fail or Ignore'],
+    [{ ADMISSION_VALIDATE_FAILURE_POLICY: 'fail' }, 'ADMISSION_VALIDATE_FAILURE_POLICY must be Fail or Ignore'],
+    [{ ADMISSION_MUTATE_FAILURE_POLICY: 'ignore' }, 'ADMISSION_MUTATE_FAILURE_POLICY must be Fail or Ignore'],
     [{ AUTH_OPEN_PATHS: 'healthz' }, 'AUTH_OPEN_PATHS has "healthz"'],
   ])('rejects %o', (env, message) => {
     expect(() => loadConfig(env)).toThrow(message);

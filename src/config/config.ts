@@ -54,6 +54,10 @@ export interface AppConfig {
   graphqlMaxAliases: number;
   /** Field selections of one GraphQL operation, fragments expanded. */
   graphqlMaxComplexity: number;
+  /** Lexical tokens of one GraphQL document (checked before it is parsed). */
+  graphqlMaxTokens: number;
+  /** UTF-8 length of one GraphQL document (checked before it is parsed). */
+  graphqlMaxDocumentBytes: number;
   /** Both set: HTTPS, the certificate reloaded when the files change. */
   tlsCertFile: string | null;
   tlsKeyFile: string | null;
@@ -63,8 +67,39 @@ export interface AppConfig {
   shutdownTimeoutMs: number;
   /** Time budget of one admission review (capped by the API server's `?timeout=`). */
   admissionTimeoutMs: number;
-  /** What an admission review that runs out of time (or fails) answers: Fail denies, Ignore allows. */
-  admissionFailurePolicy: 'Fail' | 'Ignore';
+  /**
+   * What an admission review that runs out of time (or fails) answers, per webhook: Fail refuses, Ignore
+   * allows. The validating webhook fails closed by default (its rules cannot be bypassed by slowing the
+   * service down); the mutating one fails open (an outage never blocks deployments).
+   */
+  admissionFailurePolicy: { validate: AdmissionFailurePolicy; mutate: AdmissionFailurePolicy };
+  /** Settings that still work but are deprecated: logged as warnings at start. */
+  deprecations: string[];
+}
+
+export type AdmissionFailurePolicy = 'Fail' | 'Ignore';
+
+/**
+ * ADMISSION_VALIDATE_FAILURE_POLICY (default Fail) and ADMISSION_MUTATE_FAILURE_POLICY (default Ignore);
+ * ADMISSION_FAILURE_POLICY, the one setting for both that they replace, still sets whichever is not given.
+ */
+function admissionFailurePolicies(env: Env, deprecations: string[]): AppConfig['admissionFailurePolicy'] {
+  const read = (variable: string): AdmissionFailurePolicy | undefined => {
+    const value = text(env, variable);
+    if (value === undefined) return undefined;
+    if (value !== 'Fail' && value !== 'Ignore') throw new ConfigError(variable, `must be Fail or Ignore, got "${value}"`);
+    return value;
+  };
+  const both = read('ADMISSION_FAILURE_POLICY');
+  if (both !== undefined) {
+    deprecations.push(
+      `ADMISSION_FAILURE_POLICY is deprecated: set ADMISSION_VALIDATE_FAILURE_POLICY and ADMISSION_MUTATE_FAILURE_POLICY instead (it now sets whichever of them is not set, to ${both})`,
+    );
+  }
+  return {
+    validate: read('ADMISSION_VALIDATE_FAILURE_POLICY') ?? both ?? 'Fail',
+    mutate: read('ADMISSION_MUTATE_FAILURE_POLICY') ?? both ?? 'Ignore',
+  };
 }
 
 export class ConfigError extends Error {
@@ -164,10 +199,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
   if ((tlsCertFile === null) !== (tlsKeyFile === null)) {
     throw new ConfigError(tlsCertFile === null ? 'TLS_CERT_FILE' : 'TLS_KEY_FILE', 'must be set together with ' + (tlsCertFile === null ? 'TLS_KEY_FILE' : 'TLS_CERT_FILE'));
   }
-  const admissionFailurePolicy = text(env, 'ADMISSION_FAILURE_POLICY') ?? 'Ignore';
-  if (admissionFailurePolicy !== 'Fail' && admissionFailurePolicy !== 'Ignore') {
-    throw new ConfigError('ADMISSION_FAILURE_POLICY', `must be Fail or Ignore, got "${admissionFailurePolicy}"`);
-  }
+  const deprecations: string[] = [];
+  const admissionFailurePolicy = admissionFailurePolicies(env, deprecations);
   const rateLimitPerSecond = integer(env, 'RATE_LIMIT_PER_SECOND', 0, 0, 1_000_000);
   const accessLog = (text(env, 'ACCESS_LOG') ?? 'on').toLowerCase();
   if (accessLog !== 'on' && accessLog !== 'off') throw new ConfigError('ACCESS_LOG', `must be on or off, got "${env.ACCESS_LOG}"`);
@@ -197,12 +230,15 @@ export function loadConfig(env: Env = process.env): AppConfig {
     graphqlMaxDepth: integer(env, 'GRAPHQL_MAX_DEPTH', 15, 1, 1000),
     graphqlMaxAliases: integer(env, 'GRAPHQL_MAX_ALIASES', 30, 0, 100_000),
     graphqlMaxComplexity: integer(env, 'GRAPHQL_MAX_COMPLEXITY', 1000, 1, 1_000_000),
+    graphqlMaxTokens: integer(env, 'GRAPHQL_MAX_TOKENS', 10_000, 100, 1_000_000),
+    graphqlMaxDocumentBytes: integer(env, 'GRAPHQL_MAX_DOCUMENT_BYTES', 64 * 1024, 1024, 1024 * 1024 * 1024),
     tlsCertFile,
     tlsKeyFile,
     tlsReloadIntervalMs: integer(env, 'TLS_RELOAD_INTERVAL_MS', 5_000, 50, 3_600_000),
     shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', 25_000, 0, 600_000),
     admissionTimeoutMs: integer(env, 'ADMISSION_TIMEOUT_MS', 2_500, 50, 30_000),
     admissionFailurePolicy,
+    deprecations,
   };
 }
 

@@ -69,6 +69,7 @@ describe('plugin runner: verdicts', () => {
       denied: false,
       denyMessages: [],
       warnings: [],
+      budgetExhausted: false,
     });
     expect(runner.size).toBe(0);
     expect(runner.has('decision')).toBe(false);
@@ -314,6 +315,18 @@ describe('plugin runner: failures', () => {
       ['sync', 'timeout'],
     ]);
     expect(result.plugins[2].error?.message).toBe("the request's time budget was used up before the plugin ran");
+    expect(result.budgetExhausted).toBe(true);
+  });
+
+  it('says when the budget, not a plugin\'s own timeout, ended the run', async () => {
+    const ownTimeout = new PluginRunner([plugin(never, { name: 'hung', timeoutMs: 20, failurePolicy: 'Ignore' })]);
+    expect((await ownTimeout.run(input(), { budgetMs: 5_000 })).budgetExhausted).toBe(false);
+    expect((await ownTimeout.run(input())).budgetExhausted).toBe(false);
+    const budget = new PluginRunner([plugin(never, { name: 'hung', timeoutMs: 5_000, failurePolicy: 'Ignore' })]);
+    const result = await budget.run(input(), { budgetMs: 20 });
+    expect(result.budgetExhausted).toBe(true);
+    expect(result.warnings).toHaveLength(1); // reported under the plugin's policy all the same
+    expect((await budget.run(input(), { budgetMs: 0 })).budgetExhausted).toBe(true);
   });
 
   it('a slow plugin within its timeout is fine', async () => {

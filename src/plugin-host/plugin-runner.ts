@@ -64,6 +64,12 @@ export interface PluginRunResult {
   denyMessages: string[];
   /** `<plugin>: <message>` for every warn (plugin failures under `Ignore` included). */
   warnings: string[];
+  /**
+   * The caller's budget (`budgetMs`) ran out: a plugin was not run, or not waited for, because of it. The
+   * failures it caused are reported under each plugin's failurePolicy, but a caller with a failure policy of
+   * its own for running out of time (the admission webhooks) decides by this instead.
+   */
+  budgetExhausted: boolean;
 }
 
 const EMPTY_CONTEXT: PluginRequestContext = Object.freeze({});
@@ -96,6 +102,7 @@ interface RunState {
   denyMessages: string[];
   warnings: string[];
   deadline: number;
+  budgetExhausted: boolean;
 }
 
 const TIMED_OUT = Symbol('timed out');
@@ -174,6 +181,7 @@ export class PluginRunner {
       denyMessages: [],
       warnings: [],
       deadline: options?.budgetMs === undefined ? Infinity : performance.now() + Math.max(0, options.budgetMs),
+      budgetExhausted: false,
     };
     if (plugins.length === 0) return finish(state);
     return this.step(state, plugins, 0);
@@ -184,6 +192,7 @@ export class PluginRunner {
       const p = plugins[i];
       const started = performance.now();
       if (started >= state.deadline) {
+        state.budgetExhausted = true;
         this.fail(state, p, started, 'timeout', 'the request\'s time budget was used up before the plugin ran');
         if (state.denied) break;
         continue;
@@ -203,7 +212,10 @@ export class PluginRunner {
             this.fail(state, p, started, 'timeout', `timed out after ${Math.round(limit)} ms`);
             // The request's budget bound this wait, so it is used up — even when the timer fired a fraction of a
             // millisecond before performance.now() reaches the deadline (timers count whole milliseconds).
-            if (limit < p.timeoutMs) state.deadline = -Infinity;
+            if (limit < p.timeoutMs) {
+              state.deadline = -Infinity;
+              state.budgetExhausted = true;
+            }
           } else if ('error' in settled) this.fail(state, p, started, 'rejection', `rejected: ${errorText(settled.error, true)}`);
           else this.apply(state, p, started, settled.value);
           return state.denied ? finish(state) : this.step(state, plugins, i + 1);
@@ -309,6 +321,7 @@ function finish(state: RunState): PluginRunResult {
     denied: state.denied,
     denyMessages: state.denyMessages,
     warnings: state.warnings,
+    budgetExhausted: state.budgetExhausted,
   };
 }
 
