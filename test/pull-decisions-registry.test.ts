@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DecisionService } from '../src/decision/decision.service.js';
 import type { DigestService } from '../src/registry/digest.service.js';
 import { digestService } from './support/digest-service.js';
-import { sleep } from './support/net.js';
+import { testClock } from './support/clock.js';
 import { RegistryPusher } from './support/registry-push.js';
 import { type RegistryServer, startRegistry } from './support/registry-server.js';
 
@@ -20,11 +20,14 @@ describe('decisions against a real registry', () => {
   let push: RegistryPusher;
   let digests: DigestService;
   let decisions: DecisionService;
+  /** The digest service's clock: the TTL passes when the test says so. */
+  const clock = testClock();
+  const TTL_MS = 60_000;
 
   beforeAll(async () => {
     registry = await startRegistry();
     push = new RegistryPusher(registry.url);
-    digests = digestService({ REGISTRY_PLAIN_HTTP: registry.host, DIGEST_CACHE_TTL_SECONDS: '1', REGISTRY_TIMEOUT_MS: '2000' });
+    digests = digestService({ REGISTRY_PLAIN_HTTP: registry.host, DIGEST_CACHE_TTL_SECONDS: String(TTL_MS / 1000), REGISTRY_TIMEOUT_MS: '2000' }, { now: clock.now });
     decisions = new DecisionService(digests);
   });
   afterAll(async () => {
@@ -45,7 +48,7 @@ describe('decisions against a real registry', () => {
     });
 
     const second = await push.pushImage('team/web', 'v1');
-    await sleep(1_100); // the tag's cache entry (TTL 1 s) expires
+    clock.advance(TTL_MS); // the tag's cache entry expires
     const moved = await decisions.decide({ image, imagePullPolicy: 'Always', node });
     expect(moved).toMatchObject({ action: 'Pull', reason: 'TagMoved', resolvedDigest: second.digest, localDigest: first.digest, pullReference: `${registry.host}/team/web@${second.digest}` });
 
@@ -68,7 +71,7 @@ describe('decisions against a real registry', () => {
     expect((await decisions.decide({ image, imagePullPolicy: 'Always', node })).action).toBe('UseLocal');
     await registry.stop();
     try {
-      await sleep(1_100);
+      clock.advance(TTL_MS);
       const always = await decisions.decide({ image, imagePullPolicy: 'Always', node });
       expect(always).toMatchObject({ action: 'Fail', reason: 'ErrImagePull', registry: { status: 'unavailable' } });
       expect(always.warnings.join('\n')).toContain('never falls back');
