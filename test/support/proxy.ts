@@ -41,6 +41,8 @@ export interface TestProxy {
 export async function startProxy(targetPort: number, options: ProxyOptions = {}): Promise<TestProxy> {
   const port = await freePort();
   const requests: SeenRequest[] = [];
+  /** Forwards waiting out `delayMs`: dropped at close, so a long delay leaves nothing behind. */
+  const delayed = new Set<NodeJS.Timeout>();
   const server: Server = createServer((req, res) => {
     requests.push({ method: req.method ?? '', path: req.url ?? '', authorization: req.headers.authorization });
     const canned = state.options.intercept?.(req);
@@ -67,8 +69,13 @@ export async function startProxy(targetPort: number, options: ProxyOptions = {})
       });
       req.pipe(upstream);
     };
-    if (state.options.delayMs) setTimeout(forward, state.options.delayMs);
-    else forward();
+    if (state.options.delayMs) {
+      const timer = setTimeout(() => {
+        delayed.delete(timer);
+        forward();
+      }, state.options.delayMs);
+      delayed.add(timer);
+    } else forward();
   });
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', () => resolve()));
   const state: TestProxy = {
@@ -79,6 +86,8 @@ export async function startProxy(targetPort: number, options: ProxyOptions = {})
     options,
     manifestRequests: (method) => requests.filter((r) => /\/manifests\//.test(r.path) && (method === undefined || r.method === method)),
     close: async () => {
+      for (const timer of delayed) clearTimeout(timer);
+      delayed.clear();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
