@@ -7,8 +7,10 @@ import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import type { PeerCertificate } from 'node:tls';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createApp } from '../src/app.factory.js';
 import { loadConfig } from '../src/config/config.js';
@@ -51,7 +53,16 @@ describe('TLS', () => {
     writeFileSync(live.key, execFileSync('cat', [first.key]));
     const caBoth = execFileSync('cat', [first.cert, second.cert]);
 
-    app = await createApp(loadConfig({ LOG_LEVEL: 'silent', TLS_CERT_FILE: live.cert, TLS_KEY_FILE: live.key, TLS_RELOAD_INTERVAL_MS: '50' }));
+    // The app's log in memory: the reloader's verdict on a changed file is the event the test waits for.
+    const logged: Array<{ msg: string }> = [];
+    const sink = new Writable({
+      write(chunk, _encoding, done) {
+        for (const line of String(chunk).split('\n')) if (line !== '') logged.push(JSON.parse(line) as { msg: string });
+        done();
+      },
+    });
+    const config = loadConfig({ LOG_LEVEL: 'info', TLS_CERT_FILE: live.cert, TLS_KEY_FILE: live.key, TLS_RELOAD_INTERVAL_MS: '50', ACCESS_LOG: 'off' });
+    app = await createApp(config, pino({ level: 'info' }, sink));
     await app.listen({ port: 0, host: '127.0.0.1' });
     const port = (app.getHttpServer().address() as { port: number }).port;
 
@@ -65,11 +76,13 @@ describe('TLS', () => {
     writeFileSync(`${live.key}.new`, execFileSync('cat', [second.key]));
     renameSync(`${live.key}.new`, live.key);
     renameSync(`${live.cert}.new`, live.cert);
-    await waitFor(async () => (await get(port, '/healthz', caBoth)).peer.subject.CN === 'image-policy-second', 5_000, 'the new certificate');
+    await waitFor(async () => (await get(port, '/healthz', caBoth)).peer.subject.CN === 'image-policy-second', 15_000, 'the new certificate');
 
     // A broken file keeps the previous certificate in force.
+    const refused = (): number => logged.filter((line) => line.msg.startsWith('TLS certificate files changed but cannot be used')).length;
+    const refusedBefore = refused(); // (a poll between the two renames above may have seen a mismatched pair)
     writeFileSync(live.cert, 'not a certificate');
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    await waitFor(async () => refused() > refusedBefore, 15_000, 'the reloader to refuse the broken file');
     expect((await get(port, '/healthz', caBoth)).peer.subject.CN).toBe('image-policy-second');
   });
 
