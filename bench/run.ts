@@ -1,14 +1,14 @@
 /**
  * `npm run bench`: the speed targets of the issues, measured in one run so ratios compare like with like.
  * Sections: parser (in-process), http (REST vs a bare Fastify route), digests (real registry and Redis),
- * decisions (pull decisions, plugins), manifests (in-process defaulting), admission (webhook, 60 s sustained).
+ * decisions (pull decisions, plugins), plugins (the bundled plugins in-process), manifests (in-process defaulting), admission (webhook, 60 s sustained).
  * Pass section names to run only some: `npm run bench -- parser http`.
  * The load generator shares the machine with the servers: absolute numbers are noisy, ratios are not.
  */
 import { join } from 'node:path';
 import { parseReference } from '../src/reference/parse.js';
 import { buildCorpus } from './corpus.js';
-import { benchDecisions, benchManifests } from './decisions.js';
+import { benchDecisions, benchManifests, benchPluginRunner } from './decisions.js';
 import { benchAdmission } from './admission.js';
 import { benchDigests } from './digests.js';
 import { compare, DIST_ROOT, fmt, line, load, percent, ratio, startServer } from './support.js';
@@ -92,6 +92,7 @@ const SECTIONS: Record<string, () => void | Promise<void>> = {
   http: benchHttp,
   digests: () => benchDigests(DURATION),
   decisions: () => benchDecisions(DURATION),
+  plugins: benchPluginRunner,
   manifests: benchManifests,
   admission: () => benchAdmission(DURATION, Number(process.env.BENCH_SUSTAIN_SECONDS ?? 60)),
 };

@@ -544,7 +544,8 @@ describe('out of the box (plugins/plugins.yaml)', () => {
     }
   });
 
-  it('all five enabled (test/fixtures/plugins/all-enabled.yaml) still allow ordinary images, synchronously and cheaply', async () => {
+  // How cheap they are is measured by `npm run bench` (plugins: in-process run of the five), not here.
+  it('all five enabled (test/fixtures/plugins/all-enabled.yaml) still allow ordinary images, synchronously', async () => {
     const loaded = await loadPlugins({
       dir: BUNDLED_PLUGINS_DIR,
       configFile: join(import.meta.dirname, 'fixtures', 'plugins', 'all-enabled.yaml'),
@@ -558,16 +559,12 @@ describe('out of the box (plugins/plugins.yaml)', () => {
       expect((result as PluginRunResult).denied).toBe(false);
       expect((result as PluginRunResult).imagePullPolicy).toBe('Always');
     }
+    // A parsed reference (what the decision route hands the runner) is answered synchronously too.
     const reference = parseReference('ghcr.io/org/app:1.2.3');
     if (!reference.ok) throw new Error('unreachable');
-    const input = { image: reference.reference, imagePullPolicy: 'IfNotPresent' as const, context: { namespace: 'default' }, operation: 'decision' as const };
-    for (let i = 0; i < 2_000; i++) runner.runMaybeSync(input); // warm up
-    const runs = 20_000;
-    const started = performance.now();
-    for (let i = 0; i < runs; i++) runner.runMaybeSync(input);
-    const microseconds = ((performance.now() - started) * 1000) / runs;
-    // A generous bound (the bench measures the real ratio): five plugins must cost microseconds, not milliseconds.
-    expect(microseconds).toBeLessThan(50);
+    const parsed = runner.runMaybeSync({ image: reference.reference, imagePullPolicy: 'IfNotPresent', context: { namespace: 'default' }, operation: 'decision' });
+    expect(parsed).not.toBeInstanceOf(Promise);
+    expect((parsed as PluginRunResult).denied).toBe(false);
   });
 });
 
