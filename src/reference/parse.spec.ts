@@ -234,22 +234,25 @@ describe('properties', () => {
     }), { numRuns: 1_000 });
   });
 
+  // A million characters: linear work takes milliseconds, quadratic work (backtracking) takes minutes, so
+  // only backtracking crosses the 10 s bound, however busy the machine. (`npm run bench` measures the speed:
+  // "parser: worst hostile 100 000-character input".)
   it.each([
-    ['separators', 'a' + '-'.repeat(100_000)],
-    ['alternating separators', 'a' + '._-'.repeat(33_333) + '!'],
-    ['long path', 'a/'.repeat(50_000) + '!'],
-    ['long domain', 'a.'.repeat(50_000) + '/b'],
-    ['domain dashes', 'a' + '-'.repeat(99_998) + '.com/x'],
-    ['colons', ':'.repeat(100_000)],
-    ['digest-like', 'a@' + 'a.'.repeat(50_000)],
-    ['brackets', '[' + ':'.repeat(99_998) + '/a'],
-    ['upper case', 'A'.repeat(100_000)],
-    ['huge valid path', 'a'.repeat(100_000)],
-  ])('rejects a hostile 100 000-character input (%s) in milliseconds', (_name, input) => {
+    ['separators', 'a' + '-'.repeat(1_000_000)],
+    ['alternating separators', 'a' + '._-'.repeat(333_333) + '!'],
+    ['long path', 'a/'.repeat(500_000) + '!'],
+    ['long domain', 'a.'.repeat(500_000) + '/b'],
+    ['domain dashes', 'a' + '-'.repeat(999_998) + '.com/x'],
+    ['colons', ':'.repeat(1_000_000)],
+    ['digest-like', 'a@' + 'a.'.repeat(500_000)],
+    ['brackets', '[' + ':'.repeat(999_998) + '/a'],
+    ['upper case', 'A'.repeat(1_000_000)],
+    ['huge valid path', 'a'.repeat(1_000_000)],
+  ])('rejects a hostile 1 000 000-character input (%s) without backtracking', (_name, input) => {
     const started = performance.now();
     const result = parseReference(input);
     const elapsed = performance.now() - started;
     expect(result.ok).toBe(false);
-    expect(elapsed).toBeLessThan(250); // generous bound: linear work takes ~1 ms; backtracking takes seconds
+    expect(elapsed).toBeLessThan(10_000);
   });
 });
