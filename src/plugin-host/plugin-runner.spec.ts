@@ -240,9 +240,8 @@ describe('plugin runner: failures', () => {
       const name = `failing-${++counter}`;
       const after: string[] = [];
       const runner = new PluginRunner([plugin(evaluate, { name, failurePolicy, timeoutMs: 40 }), plugin(() => (after.push('ran'), { verdict: 'warn', message: 'after' }), { name: 'after' })]);
-      const started = performance.now();
+      // (A runner that waited for a hung plugin would never answer: the test's own timeout catches that.)
       const result = await runner.run(input());
-      expect(performance.now() - started).toBeLessThan(kind === 'timeout' ? 1_000 : 500);
       const report = result.plugins[0];
       expect(report.name).toBe(name);
       expect(report.error?.kind).toBe(kind);
@@ -276,7 +275,7 @@ describe('plugin runner: failures', () => {
     const result = await runner.run(input());
     resolveLate({ verdict: 'allow', mutate: { image: 'evil.example.com/x:1' } });
     rejectLate(new Error('too late'));
-    await sleep(10);
+    await new Promise((resolve) => setImmediate(resolve)); // every reaction to the late answers has run
     expect(result.image).toBe('nginx:1.25');
     expect(result.plugins.map((p) => p.error?.kind)).toEqual(['timeout', 'timeout']);
   });
@@ -293,22 +292,24 @@ describe('plugin runner: failures', () => {
   });
 
   it('a hung plugin costs each request only its timeout, also under concurrency', async () => {
-    const runner = new PluginRunner([plugin(never, { name: 'hung', timeoutMs: 30, failurePolicy: 'Ignore' }), plugin(allow, { name: 'ok' })]);
+    // 100 requests × 200 ms would take 20 s one after another; side by side they take about 200 ms.
+    const runner = new PluginRunner([plugin(never, { name: 'hung', timeoutMs: 200, failurePolicy: 'Ignore' }), plugin(allow, { name: 'ok' })]);
     const started = performance.now();
-    const results = await Promise.all(Array.from({ length: 50 }, () => runner.run(input())));
-    expect(performance.now() - started).toBeLessThan(1_000);
+    const results = await Promise.all(Array.from({ length: 100 }, () => runner.run(input())));
+    expect(performance.now() - started).toBeLessThan(10_000);
     for (const result of results) expect(result.plugins.map((p) => p.verdict)).toEqual(['warn', 'allow']);
   });
 
   it('the request budget bounds the whole run', async () => {
+    // Without the budget the two hung plugins would take 2 × 20 s.
     const runner = new PluginRunner([
-      plugin(never, { name: 'first', timeoutMs: 5_000, failurePolicy: 'Ignore' }),
-      plugin(never, { name: 'second', timeoutMs: 5_000, failurePolicy: 'Ignore' }),
+      plugin(never, { name: 'first', timeoutMs: 20_000, failurePolicy: 'Ignore' }),
+      plugin(never, { name: 'second', timeoutMs: 20_000, failurePolicy: 'Ignore' }),
       plugin(allow, { name: 'sync' }),
     ]);
     const started = performance.now();
     const result = await runner.run(input(), { budgetMs: 60 });
-    expect(performance.now() - started).toBeLessThan(1_000);
+    expect(performance.now() - started).toBeLessThan(10_000);
     expect(result.plugins.map((p) => [p.name, p.error?.kind])).toEqual([
       ['first', 'timeout'],
       ['second', 'timeout'],
