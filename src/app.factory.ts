@@ -19,6 +19,7 @@ import { digestRoutes } from './registry/digests.routes.js';
 import { DigestService } from './registry/digest.service.js';
 import { loadTlsPair, watchTlsPair } from './common/tls.js';
 import { installJsonBodyParser } from './common/json-body.js';
+import { answerClientError } from './common/client-errors.js';
 
 /** Builds the whole service, initialised but not listening (tests use it with `inject`). */
 export async function createApp(config: AppConfig, logger: Logger = createLogger(config)): Promise<NestFastifyApplication> {
@@ -35,6 +36,7 @@ export async function createApp(config: AppConfig, logger: Logger = createLogger
     // No Express-style middleware anywhere (cross-cutting work is in Fastify hooks): without middie, no
     // request pays for its per-request matching. A module that adds middleware fails at start, not silently.
     skipMiddie: true,
+    clientErrorHandler: answerClientError, // 431 / 408 / 400 in the service's error model, before any route
   });
   const fastify = adapter.getInstance();
   // JSON only (routes that take YAML register their own parser): anything else is a clear 415.

@@ -9,6 +9,8 @@ export const ErrorCode = {
   InvalidPullPolicy: 'InvalidPullPolicy',
   InvalidManifest: 'InvalidManifest',
   PayloadTooLarge: 'PayloadTooLarge',
+  RequestHeadersTooLarge: 'RequestHeadersTooLarge',
+  RequestTimeout: 'RequestTimeout',
   UnsupportedMediaType: 'UnsupportedMediaType',
   NotFound: 'NotFound',
   MethodNotAllowed: 'MethodNotAllowed',
@@ -44,6 +46,10 @@ export function httpStatusOf(code: ErrorCode): number {
       return 405;
     case ErrorCode.PayloadTooLarge:
       return 413;
+    case ErrorCode.RequestHeadersTooLarge:
+      return 431;
+    case ErrorCode.RequestTimeout:
+      return 408;
     case ErrorCode.UnsupportedMediaType:
       return 415;
     case ErrorCode.RateLimited:

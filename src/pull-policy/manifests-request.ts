@@ -71,14 +71,30 @@ export class ManifestsBodyPipe implements PipeTransform<RawManifestsRequest, Pro
   }
 }
 
-/** One HTTP header value per warning, as Kubernetes writes them: `299 - "text"` (ASCII, quotes escaped). */
+/** Kubernetes' bounds on warnings (apiserver `pkg/warning`): each at most 256 characters, 4 096 in all. */
+const WARNING_MAX_LENGTH = 256;
+const WARNINGS_MAX_TOTAL = 4_096;
+
+/**
+ * One HTTP header value per warning, as Kubernetes writes them: `299 - "text"` (ASCII, quotes escaped), each
+ * cut to 256 characters and no more than 4 096 characters in all, as the API server bounds them (the texts
+ * carry images and names from the request, and HTTP clients refuse headers past 16 KB).
+ */
 export function warningHeaders(result: ManifestsResult, limit = 50): string[] {
   const texts = [
     ...result.warnings,
     ...result.errors,
     ...result.containers.flatMap((c) => c.warnings.map((w) => `${c.kind} ${c.namespace === null ? '' : `${c.namespace}/`}${c.name ?? '(unnamed)'} ${c.path}: ${w}`)),
   ];
-  return texts.slice(0, limit).map((text) => `299 - "${text.replace(/[^\x20-\x7e]/g, '?').replace(/["\\]/g, '\\$&')}"`);
+  const headers: string[] = [];
+  let total = 0;
+  for (const text of texts.slice(0, limit)) {
+    const ascii = text.length > WARNING_MAX_LENGTH ? `${text.slice(0, WARNING_MAX_LENGTH - 3)}...` : text;
+    total += ascii.length;
+    if (total > WARNINGS_MAX_TOTAL) break;
+    headers.push(`299 - "${ascii.replace(/[^\x20-\x7e]/g, '?').replace(/["\\]/g, '\\$&')}"`);
+  }
+  return headers;
 }
 
 /** The answer in the form the request asked for. */
