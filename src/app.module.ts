@@ -18,7 +18,7 @@ import { PluginHostModule } from './plugin-host/plugin-host.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { AdmissionModule } from './admission/admission.module.js';
 import type { AuthState } from './auth/auth-state.js';
-import { graphqlLimitsRule } from './auth/graphql-limits.js';
+import { type GraphqlLimits, graphqlDocumentGuard, graphqlLimitsRule } from './auth/graphql-limits.js';
 
 /** Writes out the buffered log lines when the application shuts down. */
 @Injectable()
@@ -53,6 +53,13 @@ class CoreModule {
 export class AppModule {
   /** `auth`: the API keys and open paths (from the app factory's request hook); absent: authentication off. */
   static forRoot(config: AppConfig, logger: Logger, auth?: AuthState): DynamicModule {
+    const graphqlLimits: GraphqlLimits = {
+      maxDepth: config.graphqlMaxDepth,
+      maxAliases: config.graphqlMaxAliases,
+      maxComplexity: config.graphqlMaxComplexity,
+      maxTokens: config.graphqlMaxTokens,
+      maxDocumentBytes: config.graphqlMaxDocumentBytes,
+    };
     return {
       module: AppModule,
       imports: [
@@ -68,9 +75,11 @@ export class AppModule {
           introspection: true,
           includeStacktraceInErrorResponses: false,
           formatError: formatGraphqlError,
-          validationRules: [
-            graphqlLimitsRule({ maxDepth: config.graphqlMaxDepth, maxAliases: config.graphqlMaxAliases, maxComplexity: config.graphqlMaxComplexity }),
-          ],
+          // The GraphQL limits (auth/graphql-limits.ts): the document text (length, tokens, nesting) before Apollo
+          // parses it — the parser's own bounds are the backstop — then each operation's cost before it runs.
+          context: graphqlDocumentGuard(graphqlLimits),
+          parseOptions: { maxLexicalTokens: graphqlLimits.maxTokens, maxSourceLength: graphqlLimits.maxDocumentBytes },
+          validationRules: [graphqlLimitsRule(graphqlLimits)],
         }),
         HealthModule,
         ReferenceModule,
