@@ -20,7 +20,7 @@ import { sha256Hex } from '../src/auth/api-keys.js';
 import { createLogger } from '../src/common/logger.js';
 import { loadConfig } from '../src/config/config.js';
 import { removeTempPluginDirs, tempPluginDir } from './fixtures/plugins/support.js';
-import { freePort, sleep } from './support/net.js';
+import { freePort, waitFor } from './support/net.js';
 import { type RegistryServer, startRegistry } from './support/registry-server.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -148,7 +148,7 @@ describe('secrets in the log', () => {
       .expect(200);
     expect(JSON.stringify(decision.body)).toContain('plugin \\"leaky\\" failed');
     // Redis is unreachable: its client's error is logged once it has tried.
-    for (let i = 0; i < 100 && !logged.join('').includes('shared digest cache unavailable'); i++) await sleep(30);
+    await waitFor(async () => logged.join('').includes('shared digest cache unavailable'), 15_000, 'the Redis error to be logged');
     await app.close();
 
     const text = logged.join('') + consoleOutput.join('\n');
