@@ -94,6 +94,7 @@ describe('Kubernetes manifests', () => {
   });
 
   it('Deployments: selector matches the template, containers have images and ports, mounts have volumes', () => {
+    expect(find('Deployment').length).toBeGreaterThan(0); // the loop below checks something
     for (const deployment of find('Deployment')) {
       const name = deployment.metadata.name;
       expect(matches(deployment.spec.selector.matchLabels, deployment.spec.template.metadata.labels), name).toBe(true);
