@@ -1,9 +1,9 @@
 /**
- * The service as `npm start` runs it: the compiled entry point in its own process (the test command
- * builds `dist/` first). Checks the embedded-default start and that bad configuration stops the start.
+ * The service as `npm start` runs it: the compiled entry point in its own process (vitest builds `dist/`
+ * first: vitest.config.ts, test/support/build-dist.ts). Checks the embedded-default start and that bad
+ * configuration stops the start.
  */
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { freePort, waitFor } from './support/net.js';
@@ -20,7 +20,7 @@ function run(env: Record<string, string>) {
   return { child, exited, output: () => output };
 }
 
-describe.skipIf(!existsSync(MAIN))('starting the compiled service', () => {
+describe('starting the compiled service', () => {
   it('serves on the embedded defaults (in-memory cache, bundled plugins) and logs JSON', async () => {
     const port = await freePort();
     const server = run({ PORT: String(port), HOST: '127.0.0.1' });
