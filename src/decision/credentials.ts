@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { ApiError, ErrorCode } from '../common/errors.js';
+import { goTrimSpace } from '../common/go-strings.js';
 import { parseReference } from '../reference/parse.js';
 import {
   type CredentialVerification,
@@ -86,7 +87,9 @@ export interface VerificationConfig {
 
 /** `getAllowlistImagePattern` of the kubelet: the normalised pattern or its error text. */
 export function allowlistPattern(pattern: string): AllowlistPattern | string {
-  if (pattern !== pattern.trim()) return `leading/trailing spaces are not allowed: ${pattern}`;
+  // pkg/kubelet/images/pullmanager/image_pull_policies.go getAllowlistImagePattern: `pattern != strings.TrimSpace(pattern)`
+  // (Go's white space, not JavaScript's trim(): U+0085 counts, U+FEFF does not).
+  if (pattern !== goTrimSpace(pattern)) return `leading/trailing spaces are not allowed: ${pattern}`;
   let trimmed = pattern;
   const wildcard = pattern.endsWith('/*');
   if (wildcard) trimmed = trimmed.slice(0, -1);

@@ -340,6 +340,26 @@ describe('section 4: credential verification', () => {
       expect(typeof allowlistPattern(entry)).toBe('object');
     });
 
+    // White space as the kubelet sees it: pkg/kubelet/images/pullmanager/image_pull_policies.go getAllowlistImagePattern,
+    // `if pattern != strings.TrimSpace(pattern)` — Go's unicode.IsSpace, not JavaScript's trim().
+    it.each([
+      ['docker.io/library/alpine\u0085', 'leading/trailing spaces are not allowed: docker.io/library/alpine\u0085', 'U+0085 is Go space (unicode.IsSpace); trim() keeps it'],
+      ['\u00a0docker.io/library/alpine', 'leading/trailing spaces are not allowed: \u00a0docker.io/library/alpine', 'U+00A0 is Go space (unicode.IsSpace)'],
+      ['registry.io/*\u2028', 'leading/trailing spaces are not allowed: registry.io/*\u2028', 'U+2028 is in unicode.White_Space'],
+      ['\u3000registry.io/*', 'leading/trailing spaces are not allowed: \u3000registry.io/*', 'U+3000 is in unicode.White_Space'],
+      ['\ufeffdocker.io/library/alpine', 'failed to parse as an image name: invalid reference format', 'U+FEFF is no Go space: TrimSpace keeps it, ParseNormalizedNamed fails'],
+      ['docker.io/library/alpine\u200b', 'failed to parse as an image name: invalid reference format', 'U+200B is no Go space'],
+    ])('allowlist entry %j → %j (%s)', (entry, text) => {
+      expect(allowlistPattern(entry)).toBe(text);
+      const error = errorOf(config({ policy: 'NeverVerifyAllowlistedImages', allowlist: [entry] }));
+      expect(error.message.startsWith(`node.credentialVerification.allowlist[0]: invalid configuration: invalid image pattern in \`preloadedImagesVerificationAllowlist\`: ${text}`)).toBe(true);
+    });
+
+    it('a wildcard with a leading U+FEFF is accepted as the kubelet accepts it (no Go space, a wildcard is not parsed)', () => {
+      // getAllowlistImagePattern: TrimSpace keeps U+FEFF; `/*` patterns skip ParseNormalizedNamed.
+      expect(allowlistPattern('\ufeffregistry.io/*')).toMatchObject({ wildcard: true, match: '\ufeffregistry.io/' });
+    });
+
     it('policy settings with the gate off are ignored with a warning', () => {
       const plan = planDecision({ image: 'nginx', node: { credentialVerification: { enabled: false, policy: 'AlwaysVerify' } } });
       expect(plan.warnings.join('\n')).toContain('feature gate is off');

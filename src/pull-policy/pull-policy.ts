@@ -21,6 +21,7 @@
  * The manifest walker adds `Kept` (an update keeps the stored value, see manifests.ts).
  */
 import { ApiError, ErrorCode } from '../common/errors.js';
+import { hasGoSurroundingSpace } from '../common/go-strings.js';
 import { parseReference } from '../reference/parse.js';
 import type { ParsedReference, ParseResult, PullPolicy } from '../reference/parsed-reference.js';
 
@@ -115,13 +116,13 @@ export function defaultPullPolicyFor(image: string): PullPolicy {
   return defaultOutcomeOf(parseReference(image)).policy;
 }
 
-/** Go's unicode.IsSpace set, which strings.TrimSpace trims (JavaScript's trim() differs: it trims U+FEFF, not U+0085). */
-const GO_SPACE = '[\\t\\n\\v\\f\\r \\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]';
-const SURROUNDING_SPACE = new RegExp(`^${GO_SPACE}|${GO_SPACE}$`);
-
-/** Leading or trailing white space as the API server's `len(image) != len(strings.TrimSpace(image))` check sees it. */
+/**
+ * Leading or trailing white space as the API server's `len(image) != len(strings.TrimSpace(image))` check
+ * (pkg/apis/core/validation/validation.go, validateContainersOnlyForPod) sees it: Go's unicode.IsSpace set
+ * (src/common/go-strings.ts), not JavaScript's trim().
+ */
 export function hasSurroundingWhitespace(image: string): boolean {
-  return SURROUNDING_SPACE.test(image);
+  return hasGoSurroundingSpace(image);
 }
 
 /** Warnings about the image itself, independent of the policy. */
