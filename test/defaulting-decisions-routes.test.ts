@@ -316,6 +316,49 @@ describe('POST /v1/pull-decisions', () => {
   });
 });
 
+// Issue 12, item 3: AlwaysPullImages is mutating admission and runs before validation
+// (staging/src/k8s.io/apiserver/pkg/endpoints/handlers/create.go: mutatingAdmission.Admit, then r.Create → the
+// strategy's Validate; plugin/pkg/admission/alwayspullimages/admission.go Admit sets Always on every container).
+// A Pod with `"imagePullPolicy": "always"` is created with Always under the plugin and rejected without it:
+// every route and its GraphQL twin say the same.
+describe('AlwaysPullImages with a value validation rejects: every route agrees', () => {
+  const pod = (policy: string) => `apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: c, image: "nginx:1.25", imagePullPolicy: ${policy}}\n`;
+
+  it.each(['always', 'Sometimes'])('%j with alwaysPullImages: Always everywhere', async (value) => {
+    const defaulted = await post('/v1/pull-policy/default', { image: 'nginx:1.25', imagePullPolicy: value, alwaysPullImages: true }).expect(200);
+    expect(defaulted.body).toMatchObject({ imagePullPolicy: 'Always', reason: 'AlwaysPullImages' });
+    expect(defaulted.body.warnings.join('\n')).toContain('before validation');
+
+    const decided = await post('/v1/pull-decisions', { image: 'nginx:1.25', imagePullPolicy: value, alwaysPullImages: true, registry: SIMULATED }).expect(200);
+    expect(decided.body).toMatchObject({ imagePullPolicy: 'Always', policySource: 'alwaysPullImages', action: 'Pull', reason: 'PullPolicyAlways' });
+
+    const manifests = await post('/v1/manifests/default', { manifests: pod(value), alwaysPullImages: true }).expect(200);
+    expect(manifests.body.containers[0]).toMatchObject({ imagePullPolicy: 'Always', reason: 'AlwaysPullImages' });
+    expect(manifests.body.errors).toEqual([]);
+
+    const graphql = await http
+      .post('/graphql')
+      .send({
+        query: `{ defaultPullPolicy(image: "nginx:1.25", imagePullPolicy: "${value}", alwaysPullImages: true) { imagePullPolicy reason }
+                  pullDecision(input: {image: "nginx:1.25", imagePullPolicy: "${value}", alwaysPullImages: true, registry: {digest: "${D}"}}) { imagePullPolicy policySource action } }`,
+      })
+      .expect(200);
+    expect(graphql.body.errors).toBeUndefined();
+    expect(graphql.body.data).toEqual({
+      defaultPullPolicy: { imagePullPolicy: 'Always', reason: 'AlwaysPullImages' },
+      pullDecision: { imagePullPolicy: 'Always', policySource: 'alwaysPullImages', action: 'Pull' },
+    });
+  });
+
+  it('without the plugin the same value is rejected everywhere', async () => {
+    await expectBadRequest('/v1/pull-policy/default', { image: 'nginx:1.25', imagePullPolicy: 'always', alwaysPullImages: false }, 'InvalidPullPolicy', /^imagePullPolicy: Unsupported value: "always"/);
+    await expectBadRequest('/v1/pull-decisions', { image: 'nginx:1.25', imagePullPolicy: 'always', registry: SIMULATED }, 'InvalidPullPolicy', /^imagePullPolicy: Unsupported value: "always"/);
+    const manifests = await post('/v1/manifests/default', { manifests: pod('always') }).expect(200);
+    expect(manifests.body.errors.join('\n')).toContain('spec.containers[0].imagePullPolicy: Unsupported value: "always"');
+    expect(await graphqlError('{ defaultPullPolicy(image: "nginx:1.25", imagePullPolicy: "always", alwaysPullImages: false) { imagePullPolicy } }')).toMatchObject({ code: 'InvalidPullPolicy' });
+  });
+});
+
 describe('never a 500', () => {
   const bodies = [
     '42',

@@ -377,6 +377,25 @@ describe('policy given by the caller', () => {
   it('rejects values the API does not know', () => {
     expect(errorOf(() => decidePull({ image: 'nginx', imagePullPolicy: 'always' })).code).toBe(ErrorCode.InvalidPullPolicy);
   });
+
+  // Issue 12, item 3: AlwaysPullImages is mutating admission, which runs before validation
+  // (staging/src/k8s.io/apiserver/pkg/endpoints/handlers/create.go: Admit, then r.Create → strategy Validate).
+  it.each([
+    // [imagePullPolicy, alwaysPullImages, expected, Kubernetes source]
+    ['always', true, 'Always', 'alwayspullimages/admission.go Admit sets Always before validation'],
+    ['Sometimes', true, 'Always', 'same'],
+    ['Never', true, 'Always', 'same (a valid value is replaced too)'],
+    ['always', false, 'InvalidPullPolicy', 'core validation: Unsupported value (no admission plugin)'],
+  ] as const)('%j with alwaysPullImages %s → %s (%s)', (imagePullPolicy, alwaysPullImages, expected) => {
+    const input: PullDecisionInput = { image: 'nginx:1.25', imagePullPolicy, alwaysPullImages, registry: { digest: D1 } };
+    if (expected === 'InvalidPullPolicy') {
+      expect(errorOf(() => decidePull(input)).code).toBe(ErrorCode.InvalidPullPolicy);
+      return;
+    }
+    const decision = decidePull(input);
+    expect(decision).toMatchObject({ imagePullPolicy: 'Always', policySource: 'alwaysPullImages', action: 'Pull', reason: 'PullPolicyAlways' });
+    expect(decision.warnings.join('\n')).toMatch(/AlwaysPullImages admission plugin replaces/);
+  });
   it('reports where the policy came from', () => {
     expect(decidePull({ image: 'nginx:1.25', imagePullPolicy: 'Never' }).policySource).toBe('given');
     expect(decidePull({ image: 'nginx:1.25' }).policySource).toBe('defaulted');

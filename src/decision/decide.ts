@@ -27,7 +27,7 @@
 import { ApiError, ErrorCode } from '../common/errors.js';
 import { parseReference } from '../reference/parse.js';
 import type { ParsedReference, ParseResult } from '../reference/parsed-reference.js';
-import { defaultOutcomeOf, policyWarnings, validatePullPolicy } from '../pull-policy/pull-policy.js';
+import { alwaysPullImagesWarning, defaultOutcomeOf, policyWarnings, validatePullPolicy } from '../pull-policy/pull-policy.js';
 import {
   dockerConfigBytes,
   notApplicable,
@@ -126,13 +126,17 @@ export function planDecision(input: PullDecisionInput): DecisionPlan {
   const reference = parsed.ok ? parsed.reference : null;
 
   // The policy the kubelet sees: AlwaysPullImages admission, the given value, or the API server's default.
-  const given = validatePullPolicy(input.imagePullPolicy);
+  // Mutating admission runs before validation (handlers/create.go: Admit, then the strategy's Validate), so with
+  // AlwaysPullImages (alwayspullimages/admission.go Admit) even a value validation rejects becomes Always.
+  const admission = input.alwaysPullImages === true;
+  const given = admission ? null : validatePullPolicy(input.imagePullPolicy);
   let policy: PullPolicy;
   let policySource: PolicySource;
-  if (input.alwaysPullImages === true) {
+  if (admission) {
     policy = 'Always';
     policySource = 'alwaysPullImages';
-    if (given !== null && given !== 'Always') warnings.push(`the AlwaysPullImages admission plugin replaced imagePullPolicy ${given} with Always`);
+    const replaced = alwaysPullImagesWarning(input.imagePullPolicy);
+    if (replaced !== null) warnings.push(replaced);
   } else if (given !== null) {
     policy = given;
     policySource = 'given';

@@ -119,8 +119,25 @@ describe('AlwaysPullImages admission (section 2)', () => {
     expect(result.warnings.join('\n')).toContain('replaces imagePullPolicy Never with Always');
   });
 
-  it('still rejects a value the API does not know', () => {
-    expect(() => resolvePullPolicy({ image: 'nginx', imagePullPolicy: 'Sometimes', alwaysPullImages: true })).toThrow(ApiError);
+  // Mutating admission before validation (issue 12, item 3). This test used to expect an InvalidPullPolicy error with
+  // alwaysPullImages; the API server runs AlwaysPullImages.Admit before the Pod strategy's Validate, so the Pod gets Always.
+  it.each([
+    // [value, alwaysPullImages, outcome, Kubernetes source]
+    ['always', true, 'Always', 'handlers/create.go: mutatingAdmission.Admit before r.Create; alwayspullimages/admission.go Admit sets Always'],
+    ['Sometimes', true, 'Always', 'same: Admit replaces any value before validation'],
+    [' Never', true, 'Always', 'same'],
+    ['always', false, 'InvalidPullPolicy', 'pkg/apis/core/validation/validation.go validatePullPolicy: field.NotSupported'],
+    ['Sometimes', false, 'InvalidPullPolicy', 'same: no admission plugin, validation rejects it'],
+  ] as const)('%j with alwaysPullImages %s → %s (%s)', (value, alwaysPullImages, outcome) => {
+    const run = () => resolvePullPolicy({ image: 'nginx:1.25', imagePullPolicy: value, alwaysPullImages });
+    if (outcome === 'InvalidPullPolicy') {
+      expect(run).toThrow(ApiError);
+      return;
+    }
+    const result = run();
+    expect(result).toMatchObject({ imagePullPolicy: 'Always', reason: 'AlwaysPullImages', defaulted: false });
+    expect(result.warnings.join('\n')).toContain(`replaces the unsupported imagePullPolicy ${JSON.stringify(value)} with Always before validation`);
+    expect(result.warnings.join('\n')).toContain('Unsupported value');
   });
 });
 

@@ -176,22 +176,42 @@ export function policyWarnings(reference: ParsedReference | null, policy: PullPo
 }
 
 /**
+ * What the AlwaysPullImages admission plugin does to a given value, as a warning (null: nothing to say).
+ *
+ * Mutating admission runs before validation: staging/src/k8s.io/apiserver/pkg/endpoints/handlers/create.go
+ * (createHandler) calls `mutatingAdmission.Admit` and only then `r.Create`, whose registry store runs
+ * `rest.BeforeCreate` → the Pod strategy's Validate (`Unsupported value`), then validating admission.
+ * plugin/pkg/admission/alwayspullimages/admission.go `AlwaysPullImages.Admit` sets `Always` on every container
+ * (pods.VisitContainersWithPath), so a value validation would reject never reaches it: the Pod is created with
+ * `Always`. Without the plugin the same value is a 400 (validatePullPolicy).
+ */
+export function alwaysPullImagesWarning(value: unknown): string | null {
+  if (isUnsetPolicy(value) || value === 'Always') return null;
+  if (isPullPolicy(value)) return `the AlwaysPullImages admission plugin replaces imagePullPolicy ${value} with Always on Pod create`;
+  return (
+    `the AlwaysPullImages admission plugin replaces the unsupported imagePullPolicy ${JSON.stringify(value)} with Always before validation, ` +
+    `so the Pod is created with Always (without the plugin the API server rejects it: ${unsupportedPullPolicyMessage(value)})`
+  );
+}
+
+/**
  * The imagePullPolicy a container gets, with every edge of the API server's rule and the AlwaysPullImages
- * admission mode. Throws `InvalidPullPolicy` for a given value the API rejects; never throws otherwise.
+ * admission mode. Throws `InvalidPullPolicy` for a given value the API rejects — unless AlwaysPullImages
+ * replaces it first (mutating admission runs before validation, see alwaysPullImagesWarning); never throws otherwise.
  */
 export function resolvePullPolicy(input: PullPolicyInput, parsed: ParseResult = parseReference(input.image)): PullPolicyResult {
-  const given = validatePullPolicy(input.imagePullPolicy);
+  const admission = input.alwaysPullImages === true;
+  const given = admission ? null : validatePullPolicy(input.imagePullPolicy);
   const reference = parsed.ok ? parsed.reference : null;
   const warnings = imageWarnings(input.image, parsed);
   let policy: PullPolicy;
   let reason: PullPolicyReason;
   let defaulted = false;
-  if (input.alwaysPullImages === true) {
+  if (admission) {
     policy = 'Always';
     reason = 'AlwaysPullImages';
-    if (given !== null && given !== 'Always') {
-      warnings.push(`the AlwaysPullImages admission plugin replaces imagePullPolicy ${given} with Always on Pod create`);
-    }
+    const replaced = alwaysPullImagesWarning(input.imagePullPolicy);
+    if (replaced !== null) warnings.push(replaced);
   } else if (given !== null) {
     policy = given;
     reason = 'Specified';
