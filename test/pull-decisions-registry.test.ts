@@ -64,6 +64,25 @@ describe('decisions against a real registry', () => {
     expect(decision.waiting?.message).toContain(`${registry.host}/team/none:v9: not found`);
   });
 
+  // Issue 12, item 6: the registry's 404 is told from a missing platform by the error's typed reason, not by its
+  // text, which contains the image name.
+  it('a missing image whose name contains "platform" is notFound, not a missing platform (also from the negative cache)', async () => {
+    const image = `${registry.host}/acme/platform-api:1`;
+    for (let i = 0; i < 2; i++) {
+      const decision = await decisions.decide({ image, node: { platform: 'linux/amd64' } });
+      expect(decision).toMatchObject({ action: 'Fail', reason: 'ErrImagePull', registry: { status: 'notFound', error: { code: 'ManifestUnknown' } } });
+      expect(decision.waiting?.message).toContain(`${image}: not found`);
+      expect(decision.waiting?.message).not.toContain('no match for platform');
+    }
+  });
+
+  it('an image without the node\'s platform is platformMissing, whatever its name', async () => {
+    await push.pushIndex('acme/tool', 'v1', [{ os: 'linux', architecture: 'amd64' }]);
+    const decision = await decisions.decide({ image: `${registry.host}/acme/tool:v1`, node: { platform: 'linux/s390x' } });
+    expect(decision).toMatchObject({ action: 'Fail', reason: 'ErrImagePull', registry: { status: 'platformMissing', error: { code: 'ManifestUnknown' } } });
+    expect(decision.waiting?.message).toContain('no match for platform in manifest');
+  });
+
   it('with the registry stopped, Always fails although the image is on the node; IfNotPresent uses it', async () => {
     const image = `${registry.host}/team/api:v1`;
     const pushed = await push.pushImage('team/api', 'v1');

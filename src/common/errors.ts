@@ -71,12 +71,28 @@ export interface ErrorBody {
   message: string;
 }
 
+/**
+ * Why an error happened, where one code covers several causes that callers treat differently. Code that
+ * branches on an error reads `reason`, never the message: messages carry user input (an image named
+ * `acme/platform-api` must not read as a missing platform) and are free to change.
+ * - `ManifestUnknown`: the registry answered 404 for the manifest (registry-errors.ts statusError);
+ * - `PlatformMissing`: the manifest exists, but offers no image for the node's platform (platform-digests.ts),
+ *   which containerd reports as "no match for platform in manifest".
+ */
+export const ErrorReason = {
+  ManifestUnknown: 'ManifestUnknown',
+  PlatformMissing: 'PlatformMissing',
+} as const;
+export type ErrorReason = (typeof ErrorReason)[keyof typeof ErrorReason];
+
 export class ApiError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
     /** Seconds a client should wait before retrying (sent as `Retry-After`). */
     readonly retryAfterSeconds?: number,
+    /** The typed cause within the code (see ErrorReason); not part of the answer body. */
+    readonly reason?: ErrorReason,
   ) {
     super(message);
     this.name = 'ApiError';

@@ -386,7 +386,7 @@ describe('policy given by the caller', () => {
     ['Sometimes', true, 'Always', 'same'],
     ['Never', true, 'Always', 'same (a valid value is replaced too)'],
     ['always', false, 'InvalidPullPolicy', 'core validation: Unsupported value (no admission plugin)'],
-  ] as const)('%j with alwaysPullImages %s → %s (%s)', (imagePullPolicy, alwaysPullImages, expected) => {
+  ] as const)('%j with alwaysPullImages %s → %s (%s)', (imagePullPolicy, alwaysPullImages, expected, _source) => {
     const input: PullDecisionInput = { image: 'nginx:1.25', imagePullPolicy, alwaysPullImages, registry: { digest: D1 } };
     if (expected === 'InvalidPullPolicy') {
       expect(errorOf(() => decidePull(input)).code).toBe(ErrorCode.InvalidPullPolicy);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ApiError, ErrorCode } from '../common/errors.js';
+import { ApiError, ErrorCode, ErrorReason } from '../common/errors.js';
 import { answerFromError, answerFromLookup, DecisionService, withoutNulls } from './decision.service.js';
 import type { DigestLookup } from './digest-lookup.port.js';
 
@@ -7,16 +7,22 @@ const D1 = `sha256:${'1'.repeat(64)}`;
 const D2 = `sha256:${'2'.repeat(64)}`;
 
 describe('registry answers', () => {
+  // Issue 12, item 6: the decision branches on the error's typed reason, never on its text. The row with the
+  // platform message and no reason used to answer platformMissing (message sniffing); it is notFound now, and
+  // an image whose name contains "platform" is no longer reported as a missing platform.
   it.each([
-    [ErrorCode.ManifestUnknown, 'docker.io/library/nginx:9 not found at registry', 'notFound'],
-    [ErrorCode.ManifestUnknown, 'docker.io/library/nginx:1 has no image for platform linux/s390x', 'platformMissing'],
-    [ErrorCode.RegistryUnauthorized, 'refused', 'unauthorized'],
-    [ErrorCode.RegistryUnavailable, 'down', 'unavailable'],
-    [ErrorCode.RegistryTimeout, 'slow', 'unavailable'],
-    [ErrorCode.RegistryRateLimited, 'limited', 'unknown'],
-    [ErrorCode.RegistryNotAllowed, 'loopback address refused', 'unknown'],
-  ] as const)('%s (%s) → %s', (code, message, status) => {
-    expect(answerFromError(new ApiError(code, message))).toEqual({ source: 'lookup', status, digest: null, error: { code, message } });
+    [ErrorCode.ManifestUnknown, 'docker.io/library/nginx:9 not found at registry', ErrorReason.ManifestUnknown, 'notFound'],
+    [ErrorCode.ManifestUnknown, '127.0.0.1:5000/acme/platform-api:1 not found at registry 127.0.0.1:5000', ErrorReason.ManifestUnknown, 'notFound'],
+    [ErrorCode.ManifestUnknown, 'docker.io/library/nginx:1 has no image for platform linux/s390x', ErrorReason.PlatformMissing, 'platformMissing'],
+    [ErrorCode.ManifestUnknown, 'docker.io/library/nginx:1 has no image for platform linux/s390x', undefined, 'notFound'],
+    [ErrorCode.ManifestUnknown, 'gone', ErrorReason.PlatformMissing, 'platformMissing'],
+    [ErrorCode.RegistryUnauthorized, 'refused', undefined, 'unauthorized'],
+    [ErrorCode.RegistryUnavailable, 'down', undefined, 'unavailable'],
+    [ErrorCode.RegistryTimeout, 'slow', undefined, 'unavailable'],
+    [ErrorCode.RegistryRateLimited, 'limited', undefined, 'unknown'],
+    [ErrorCode.RegistryNotAllowed, 'loopback address refused', undefined, 'unknown'],
+  ] as const)('%s (%s, reason %s) → %s', (code, message, reason, status) => {
+    expect(answerFromError(new ApiError(code, message, undefined, reason))).toEqual({ source: 'lookup', status, digest: null, error: { code, message } });
   });
 
   it('an unexpected failure reveals nothing', () => {

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
-import { ApiError, ErrorCode, type ErrorBody } from '../common/errors.js';
+import { ApiError, type ErrorBody, ErrorCode, ErrorReason } from '../common/errors.js';
 import { PluginHost } from '../plugin-host/plugin-host.service.js';
 import type { PluginRunResult } from '../plugin-host/plugin-runner.js';
 import { type UpdateMode, walkManifests } from '../pull-policy/manifests.js';
@@ -65,7 +65,9 @@ export function answerFromError(error: unknown): RegistryAnswer {
   if (!(error instanceof ApiError)) return answer('unknown');
   switch (error.code) {
     case ErrorCode.ManifestUnknown:
-      return answer(/platform/i.test(error.message) ? 'platformMissing' : 'notFound');
+      // The typed reason, never the text: the message holds the image name (`acme/platform-api`). containerd's
+      // "no match for platform in manifest" vs "not found" (RuntimeText) follow the registry client's reason.
+      return answer(error.reason === ErrorReason.PlatformMissing ? 'platformMissing' : 'notFound');
     case ErrorCode.RegistryUnauthorized:
       return answer('unauthorized');
     case ErrorCode.RegistryUnavailable:

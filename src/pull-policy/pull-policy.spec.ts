@@ -128,7 +128,7 @@ describe('AlwaysPullImages admission (section 2)', () => {
     [' Never', true, 'Always', 'same'],
     ['always', false, 'InvalidPullPolicy', 'pkg/apis/core/validation/validation.go validatePullPolicy: field.NotSupported'],
     ['Sometimes', false, 'InvalidPullPolicy', 'same: no admission plugin, validation rejects it'],
-  ] as const)('%j with alwaysPullImages %s → %s (%s)', (value, alwaysPullImages, outcome) => {
+  ] as const)('%j with alwaysPullImages %s → %s (%s)', (value, alwaysPullImages, outcome, _source) => {
     const run = () => resolvePullPolicy({ image: 'nginx:1.25', imagePullPolicy: value, alwaysPullImages });
     if (outcome === 'InvalidPullPolicy') {
       expect(run).toThrow(ApiError);

@@ -6,7 +6,7 @@
  *   no expiry, bounded by size.
  * Implementations never throw from lookups: a broken shared store degrades to the local one.
  */
-import type { ErrorCode } from '../common/errors.js';
+import type { ErrorCode, ErrorReason } from '../common/errors.js';
 import type { IndexEntry, Platform } from './manifest.js';
 
 export type RefRecord =
@@ -25,6 +25,8 @@ export type RefRecord =
       kind: 'negative';
       code: ErrorCode;
       message: string;
+      /** The error's typed reason (ApiError.reason), so a cached answer branches like a fresh one. */
+      reason?: ErrorReason;
       resolvedAt: number;
       expiresAt: number;
     };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ApiError, ErrorCode } from '../common/errors.js';
+import { ApiError, ErrorCode, ErrorReason } from '../common/errors.js';
 import { type IdentityKey, Keyring, parseDockerConfig, randomIdentityKey } from './credentials.js';
 import type { LockResult } from './digest-cache.js';
 import { DigestService } from './digest.service.js';
@@ -235,6 +235,18 @@ describe('DigestService', () => {
     await service.resolve('reg.example/app:v1', { platform: 'linux/arm64' });
     expect(registry.manifestFetches).toBe(1);
     expect((await apiErrorOf(service.resolve('reg.example/app:v1', { platform: 'linux/amd64' }))).code).toBe('ManifestUnknown');
+  });
+
+  // Issue 12, item 6: callers branch on the typed reason, so it is set where the error is raised and kept by the negative cache.
+  it('a missing platform and a missing manifest carry their typed reasons, also when the 404 comes from the negative cache', async () => {
+    const { registry, service } = setup();
+    registry.answer = { digest: D1, mediaType: INDEX };
+    expect(await apiErrorOf(service.resolve('reg.example/platform-api:v1', { platform: 'linux/amd64' }))).toMatchObject({ code: 'ManifestUnknown', reason: ErrorReason.PlatformMissing });
+    registry.answer = new ApiError(ErrorCode.ManifestUnknown, 'reg.example/platform-api:v2 not found', undefined, ErrorReason.ManifestUnknown);
+    for (let i = 0; i < 2; i++) {
+      expect(await apiErrorOf(service.resolve('reg.example/platform-api:v2', { platform: 'linux/amd64' }))).toMatchObject({ code: 'ManifestUnknown', reason: ErrorReason.ManifestUnknown });
+    }
+    expect(registry.calls.filter((c) => c.reference === 'v2')).toHaveLength(1);
   });
 
   it('resolveMany answers in input order with per-image errors', async () => {

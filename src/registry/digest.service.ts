@@ -339,6 +339,7 @@ export class DigestService {
         const t = this.now();
         const negativeSeconds = this.options.negativeTtlSeconds ?? Math.min(ttlSeconds, 10);
         const record: RefRecord = { kind: 'negative', code: err.code, message: err.message, resolvedAt: t, expiresAt: t + negativeSeconds * 1_000 };
+        if (err.reason !== undefined) record.reason = err.reason;
         await cache.setRef(key, record, record.expiresAt);
         throw err;
       }
@@ -366,7 +367,7 @@ function answerOf(image: string, parsed: ParsedReference, record: RefOutcome['re
 }
 
 function answerFrom(record: RefRecord, source: 'registry' | 'cache', stale: boolean): RefOutcome {
-  if (record.kind === 'negative') throw new ApiError(record.code, record.message);
+  if (record.kind === 'negative') throw new ApiError(record.code, record.message, undefined, record.reason);
   return { record, source, stale };
 }
 

@@ -3,7 +3,7 @@
  * platform of a single image read from its config blob. What is read is cached by manifest digest,
  * without expiry (content-addressed data never changes), and fetched once for concurrent callers.
  */
-import { ApiError, ErrorCode } from '../common/errors.js';
+import { ApiError, ErrorCode, ErrorReason } from '../common/errors.js';
 import type { ParsedReference } from '../reference/parsed-reference.js';
 import type { Credential } from './credentials.js';
 import type { ContentRecord, DigestCache, RefRecord } from './digest-cache.js';
@@ -55,14 +55,14 @@ export class PlatformDigests {
     const wanted = formatPlatform(platform);
     if (content.kind === 'index') {
       const entry = selectPlatform(content.entries, platform);
-      if (!entry?.platform) throw new ApiError(ErrorCode.ManifestUnknown, `${parsed.pullReference} has no image for platform ${wanted}`);
+      if (!entry?.platform) throw new ApiError(ErrorCode.ManifestUnknown, `${parsed.pullReference} has no image for platform ${wanted}`, undefined, ErrorReason.PlatformMissing);
       return { platform: formatPlatform(entry.platform), digest: entry.digest, mediaType: entry.mediaType };
     }
     if (content.platform && platformsMatch(platform, content.platform)) {
       return { platform: formatPlatform(content.platform), digest, mediaType: record.mediaType };
     }
     const offered = content.platform ? formatPlatform(content.platform) : 'an unknown platform';
-    throw new ApiError(ErrorCode.ManifestUnknown, `${parsed.pullReference} is a single-platform image for ${offered}, not ${wanted}`);
+    throw new ApiError(ErrorCode.ManifestUnknown, `${parsed.pullReference} is a single-platform image for ${offered}, not ${wanted}`, undefined, ErrorReason.PlatformMissing);
   }
 
   private async fetchContent(target: RepositoryTarget, digest: string, mediaType: string, credentials: readonly Credential[]): Promise<ContentRecord> {

@@ -2,7 +2,7 @@
  * Maps what can go wrong talking to a registry onto the service's error codes. Messages name the
  * registry and the image (user input the caller sent) but never credentials, tokens or response bodies.
  */
-import { ApiError, ErrorCode } from '../common/errors.js';
+import { ApiError, ErrorCode, ErrorReason } from '../common/errors.js';
 import { EgressDeniedError } from './egress-connector.js';
 
 /** Errors that may be answered from a stale cache entry (the registry is failing, not saying no). */
@@ -59,7 +59,7 @@ export function networkError(err: unknown, registry: string): ApiError {
 
 /** An HTTP answer that is not a success, as an ApiError. */
 export function statusError(status: number, registry: string, what: string, retryAfterMs?: number): ApiError {
-  if (status === 404) return new ApiError(ErrorCode.ManifestUnknown, `${what} not found at registry ${registry}`);
+  if (status === 404) return new ApiError(ErrorCode.ManifestUnknown, `${what} not found at registry ${registry}`, undefined, ErrorReason.ManifestUnknown);
   if (status === 401 || status === 403) {
     return new ApiError(ErrorCode.RegistryUnauthorized, `registry ${registry} refused access to ${what} (${status})`);
   }
