@@ -25,6 +25,12 @@
  * image), before validation: every container, init and ephemeral container gets `Always`. Pod templates
  * keep their policy; the pods created from them get `Always`, which `podPullPolicy` reports.
  *
+ * Image volumes (`volumes[].image`, KEP-4639) are reported like containers (`containerType: imageVolume`,
+ * `volume`, `mountedBy`; `image`/`imagePullPolicy` are the source's `reference`/`pullPolicy`): the API server
+ * defaults them with the containers' rule while its ImageVolume gate is on (SetDefaults_Volume), drops them
+ * while it is off (dropImageVolumes), and does not know them before 1.31 — per `kubernetesVersion` and
+ * `featureGates` (kubernetes-release.ts). See ManifestWalker.visitImageVolume.
+ *
  * What the API server would reject is reported per container in `errors` with its own wording
  * (`spec.containers[0].image: Required value`, `Unsupported value`, white space in a Pod's image,
  * ephemeral containers on create or in templates); the defaults are still filled in, as defaulting runs
@@ -45,12 +51,16 @@ import {
 } from './pull-policy.js';
 import { applyYamlEdits, parseYamlSource, type PathSegment, type YamlFieldEdit, type YamlSource, yamlValueOf } from './yaml-source.js';
 import type { PluginReport } from '../plugin-host/index.js';
+import { type FeatureGatesInput, type ImageVolumeGate, imageVolumeGate, kubernetesRelease, validateFeatureGates } from './kubernetes-release.js';
 
 export type ManifestFormat = 'yaml' | 'json' | 'object' | 'list';
 export type UpdateMode = 'apply' | 'replace';
 export type ContainerList = 'initContainers' | 'containers' | 'ephemeralContainers';
 /** Kubernetes visits container lists in this order (`VisitContainersWithPath`). */
 export const CONTAINER_LISTS: readonly ContainerList[] = ['initContainers', 'containers', 'ephemeralContainers'];
+/** What a report entry is: a container of one of the lists, or an image volume (`volumes[].image`, KEP-4639). */
+export type ContainerType = ContainerList | 'imageVolume';
+export const CONTAINER_TYPES: readonly ContainerType[] = [...CONTAINER_LISTS, 'imageVolume'];
 /**
  * The pull-policy reasons plus `Kept` (an update keeps the stored value) and `Plugin` (a rule plugin changed
  * the policy after the API server's defaulting; the walker itself never gives it, the service does).
@@ -68,6 +78,10 @@ export interface ManifestsInput {
   update?: UpdateMode;
   /** Namespace of objects that name none (the kubectl context), as the rule plugins see it; default `default`. */
   namespace?: string;
+  /** The API server's release (`1.33`, `v1.33.4`); default the newest modelled. Decides the ImageVolume gate. */
+  kubernetesVersion?: string;
+  /** The API server's `--feature-gates` that matter here (only ImageVolume), over the release's defaults. */
+  featureGates?: FeatureGatesInput | null;
 }
 
 export interface ContainerReport {
@@ -75,9 +89,14 @@ export interface ContainerReport {
   apiVersion: string | null;
   namespace: string | null;
   name: string | null;
-  /** The container's name. */
+  /** The container's name (null for an image volume: see `volume`). */
   container: string | null;
-  containerType: ContainerList;
+  /** The container list, or `imageVolume` for a pod volume that mounts an image (`image` is then its `image.reference`, `imagePullPolicy` its `image.pullPolicy`). */
+  containerType: ContainerType;
+  /** Image volumes only: the volume's name. */
+  volume?: string | null;
+  /** Image volumes only: the containers (of every list) that mount the volume; a failed pull of the volume fails their start. */
+  mountedBy?: string[];
   /** Field path inside the object, as the API server names it: `spec.template.spec.containers[0]`. */
   path: string;
   /** 0-based index of the YAML document (or of the element of a list / JSON array). */
@@ -338,6 +357,30 @@ function containerNamed(object: JsonObject | null, podSpec: readonly string[], l
   return isObject(found) ? found : null;
 }
 
+/** The volume of that name in the object's pod spec (`volumes` merge by name, as containers do). */
+function volumeNamed(object: JsonObject | null, podSpec: readonly string[], name: string | null): JsonObject | null {
+  if (object === null || name === null) return null;
+  const volumes = getIn(object, [...podSpec, 'volumes']);
+  if (!Array.isArray(volumes)) return null;
+  const found = volumes.find((volume) => isObject(volume) && volume.name === name);
+  return isObject(found) ? found : null;
+}
+
+/** Names of the containers (every list) with a volumeMount of this volume. */
+function mountersOf(podSpec: JsonObject, volume: string | null): string[] {
+  const names: string[] = [];
+  if (volume === null) return names;
+  for (const list of CONTAINER_LISTS) {
+    const containers = podSpec[list];
+    if (!Array.isArray(containers)) continue;
+    for (const container of containers) {
+      if (!isObject(container) || !Array.isArray(container.volumeMounts)) continue;
+      if (container.volumeMounts.some((mount) => isObject(mount) && mount.name === volume)) names.push(stringOrNull(container.name) ?? '(unnamed)');
+    }
+  }
+  return names;
+}
+
 function imagesOf(object: JsonObject, podSpec: readonly string[]): Set<unknown> {
   const images = new Set<unknown>();
   for (const list of CONTAINER_LISTS) {
@@ -358,6 +401,9 @@ interface ContainerSite {
   given: unknown;
   /** The policy the API server stores (null when the given value is invalid: nothing is written). */
   stored: PullPolicy | null;
+  /** The field names in the mapping at `path`: `image`/`imagePullPolicy` for containers, `reference`/`pullPolicy` for an image volume's `image`. */
+  imageKey: 'image' | 'reference';
+  policyKey: 'imagePullPolicy' | 'pullPolicy';
 }
 
 /** A change to one container on top of the defaulting (the rule plugins' mutations). */
@@ -385,26 +431,28 @@ function fieldEdits(sites: readonly ContainerSite[], changes?: ReadonlyArray<Con
   return out;
 }
 
-/** Sets fields of the container at `path` in a plain object; a new `imagePullPolicy` goes right after `image`. */
-function applyObjectEdit(root: unknown, path: readonly PathSegment[], fields: FieldValues): unknown {
-  if (path.length === 0) return withFields(root as JsonObject, fields);
+/** Sets fields of the container (or image volume source) at `path` in a plain object; a new policy goes right after the image. */
+function applyObjectEdit(root: unknown, site: ContainerSite, fields: FieldValues): unknown {
+  const path = site.path;
+  if (path.length === 0) return withFields(root as JsonObject, site, fields);
   const parent = getIn(root, path.slice(0, -1)) as Record<string | number, unknown>;
   const last = path[path.length - 1];
-  parent[last] = withFields(parent[last] as JsonObject, fields);
+  parent[last] = withFields(parent[last] as JsonObject, site, fields);
   return root;
 }
 
-function withFields(container: JsonObject, fields: FieldValues): JsonObject {
-  if (fields.image !== undefined) container.image = fields.image;
+function withFields(container: JsonObject, site: ContainerSite, fields: FieldValues): JsonObject {
+  const { imageKey, policyKey } = site;
+  if (fields.image !== undefined) container[imageKey] = fields.image;
   const value = fields.imagePullPolicy;
   if (value === undefined) return container;
-  if (Object.hasOwn(container, 'imagePullPolicy')) {
-    container.imagePullPolicy = value;
+  if (Object.hasOwn(container, policyKey)) {
+    container[policyKey] = value;
     return container;
   }
   const entries = Object.entries(container);
-  const imageAt = entries.findIndex(([key]) => key === 'image');
-  entries.splice(imageAt < 0 ? entries.length : imageAt + 1, 0, ['imagePullPolicy', value]);
+  const imageAt = entries.findIndex(([key]) => key === imageKey);
+  entries.splice(imageAt < 0 ? entries.length : imageAt + 1, 0, [policyKey, value]);
   return Object.fromEntries(entries);
 }
 
@@ -418,27 +466,27 @@ function render(loaded: LoadedManifests, sites: readonly ContainerSite[], change
     const imageEdited = new Set<ContainerSite>();
     for (const { site, fields } of edits) {
       if (fields.image !== undefined) {
-        yamlEdits.push({ document: site.document, path: site.path, key: 'image', value: fields.image });
+        yamlEdits.push({ document: site.document, path: site.path, key: site.imageKey, value: fields.image });
         imageEdited.add(site);
-        const value = yamlValueOf(source, site.document, site.path, 'image');
+        const value = yamlValueOf(source, site.document, site.path, site.imageKey);
         if (value?.anchored === true) rewrittenAnchors.add(value.node);
       }
       if (fields.imagePullPolicy !== undefined) {
-        yamlEdits.push({ document: site.document, path: site.path, key: 'imagePullPolicy', value: fields.imagePullPolicy, after: 'image' });
+        yamlEdits.push({ document: site.document, path: site.path, key: site.policyKey, value: fields.imagePullPolicy, after: site.imageKey });
       }
     }
     // A rewritten image that other containers refer to by alias (`image: *img`): they keep their image, written out.
     if (rewrittenAnchors.size > 0) {
       for (const site of sites) {
         if (imageEdited.has(site) || typeof site.image !== 'string') continue;
-        const value = yamlValueOf(source, site.document, site.path, 'image');
-        if (value?.alias === true && rewrittenAnchors.has(value.node)) yamlEdits.push({ document: site.document, path: site.path, key: 'image', value: site.image });
+        const value = yamlValueOf(source, site.document, site.path, site.imageKey);
+        if (value?.alias === true && rewrittenAnchors.has(value.node)) yamlEdits.push({ document: site.document, path: site.path, key: site.imageKey, value: site.image });
       }
     }
     return applyYamlEdits(source, yamlEdits);
   }
   const values = loaded.values;
-  for (const { site, fields } of edits) values[site.document] = applyObjectEdit(values[site.document], site.path, fields);
+  for (const { site, fields } of edits) values[site.document] = applyObjectEdit(values[site.document], site, fields);
   if (loaded.format === 'json' && loaded.json !== undefined) {
     const { array, indent, trailingNewline } = loaded.json;
     return JSON.stringify(array ? values : values[0], null, indent) + (trailingNewline ? '\n' : '');
@@ -494,9 +542,11 @@ export function walkManifests(input: ManifestsInput): { result: ManifestsResult;
 
 /** The walk of defaultManifests without the rendering, so changes (the rule plugins') can be written in the same pass. */
 export function walkManifestsDeferred(input: ManifestsInput): ManifestsWalk {
+  // The API server's release and gates first: a bad version is the caller's error whatever the manifests hold.
+  const gate = imageVolumeGate(kubernetesRelease(input.kubernetesVersion), validateFeatureGates(input.featureGates));
   const loaded = loadManifests(input.manifests, 'manifests');
   const previous = input.previous === undefined || input.previous === null ? null : new PreviousIndex(loadManifests(input.previous, 'previous').values);
-  const walker = new ManifestWalker(input.alwaysPullImages === true, input.update ?? 'apply', previous);
+  const walker = new ManifestWalker(input.alwaysPullImages === true, input.update ?? 'apply', previous, gate);
   const warnings: string[] = [];
   loaded.values.forEach((value, document) => {
     for (const found of collectObjects(value, document, warnings)) walker.visitObject(found, warnings);
@@ -531,6 +581,7 @@ class ManifestWalker {
     private readonly alwaysPullImages: boolean,
     private readonly update: UpdateMode,
     private readonly previous: PreviousIndex | null,
+    private readonly imageVolumes: ImageVolumeGate,
   ) {}
 
   private parse(image: string): ParseResult {
@@ -612,6 +663,180 @@ class ManifestWalker {
         this.pods.push(pod);
       });
     }
+    const volumes = podSpec.volumes;
+    if (!Array.isArray(volumes)) return;
+    const at = { identity, found, workload, specPath, isPod, previous, label, podSpec };
+    volumes.forEach((volume, index) => {
+      if (!isObject(volume) || !Object.hasOwn(volume, 'image') || volume.image === null || volume.image === undefined) return;
+      const report = this.visitImageVolume(volume, index, at, warnings);
+      if (report === null) return;
+      for (const error of report.errors) this.errors.push(`${label}: ${error}`);
+      this.reports.push(report);
+      this.pods.push(pod);
+    });
+  }
+
+  /**
+   * One pod volume with an `image` source (KEP-4639). The API server treats it as it treats a container
+   * (`pkg/apis/core/v1/defaults.go` SetDefaults_Volume: an empty `pullPolicy` is defaulted from
+   * `parsers.ParseImageName(reference)` exactly as SetDefaults_Container does — Always for the tag "latest"
+   * or no tag, IfNotPresent otherwise, parse errors ignored) but only while the API server's ImageVolume
+   * gate is on. With the gate off the volume is dropped with its volumeMounts (`pkg/api/pod/util.go`
+   * dropImageVolumes) unless the object before the update already used image volumes (imageVolumesInUse);
+   * before 1.31 the field is unknown. Updates keep the stored value as for containers (defaulting only fills
+   * an empty field; `volumes` merge by name). AlwaysPullImages leaves volumes alone: its Admit visits
+   * containers only (`plugin/pkg/admission/alwayspullimages/admission.go`, pods.VisitContainersWithPath).
+   * Returns null when the volume would not be stored (the reasons are in `warnings`/`errors`).
+   */
+  private visitImageVolume(
+    volume: JsonObject,
+    index: number,
+    at: {
+      identity: ObjectIdentity;
+      found: FoundObject;
+      workload: WorkloadKind;
+      specPath: string;
+      isPod: boolean;
+      previous: PreviousObject | null;
+      label: string;
+      podSpec: JsonObject;
+    },
+    objectWarnings: string[],
+  ): ContainerReport | null {
+    const { identity, found, workload, isPod, label } = at;
+    const path = `${at.specPath}.volumes[${index}]`;
+    const name = stringOrNull(volume.name);
+    const shown = `${path} (image volume ${name === null ? '(unnamed)' : JSON.stringify(name)})`;
+    const gate = this.imageVolumes;
+    if (!gate.exists) {
+      // The Go type has no such field: strict field validation (kubectl's default) refuses the object; with
+      // Warn/Ignore the field is dropped and SetDefaults_Volume turns the source-less volume into an emptyDir.
+      this.errors.push(`${label}: strict decoding error: unknown field "${path}.image"`);
+      objectWarnings.push(
+        `${label}: ${shown}: ${gate.describe}: the API server refuses the unknown field under strict field validation (kubectl's default); ` +
+          'with --validate=false it drops the field and the volume, left without a source, becomes an empty emptyDir — the image is never mounted',
+      );
+      return null;
+    }
+    const source = volume.image;
+    if (!isObject(source)) {
+      this.errors.push(`${label}: ${path}.image: Invalid value: ${JSON.stringify(source)}: must be an object with reference and pullPolicy`);
+      return null;
+    }
+    const beforeSpec = at.previous === null ? null : getIn(at.previous.object, workload.podSpec);
+    const inUseBefore = isObject(beforeSpec) && Array.isArray(beforeSpec.volumes) && beforeSpec.volumes.some((v) => isObject(v) && isObject(v.image));
+    if (!gate.enabled && !inUseBefore) {
+      objectWarnings.push(
+        `${label}: ${shown}: ${gate.describe}, so the API server drops the volume and every volumeMount of it (dropImageVolumes) and stores the ` +
+          'rest: nothing is pulled or mounted, and the containers see at the mount path only what their own image has there',
+      );
+      return null;
+    }
+    const warnings: string[] = [];
+    const errors: string[] = [];
+    const rawReference = source.reference;
+    const reference = stringOrNull(rawReference);
+    if (rawReference === undefined || rawReference === null || rawReference === '') {
+      // Required for Pods only: templates may leave it to config management (ImageVolumeSource.Reference doc).
+      if (isPod) errors.push(`${path}.image.reference: Required value`);
+      else warnings.push('image.reference is empty: the API server accepts it in a pod template (config management may fill it), but pods created from it are rejected');
+    } else if (reference === null) errors.push(`${path}.image.reference: Invalid value: ${JSON.stringify(rawReference)}: must be a string`);
+    const parsed = this.parse(reference ?? '');
+    if (reference !== null && reference !== '' && !parsed.ok) {
+      warnings.push(
+        `image.reference ${JSON.stringify(reference)} cannot be parsed (${parsed.error}): the API server ignores the error and ` +
+          'defaults pullPolicy to IfNotPresent, but the kubelet fails to pull the volume with InvalidImageName and no container mounting it starts',
+      );
+    }
+
+    const given = source.pullPolicy;
+    const givenValid = isPullPolicy(given) ? given : null;
+    const givenInvalid = !isUnsetPolicy(given) && givenValid === null;
+    const fresh = defaultOutcomeOf(parsed);
+    const before = volumeNamed(at.previous?.object ?? null, workload.podSpec, name);
+    const beforeSource = before !== null && isObject(before.image) ? before.image : null;
+    const storedBefore: PullPolicy | null =
+      beforeSource === null ? null : isPullPolicy(beforeSource.pullPolicy) ? beforeSource.pullPolicy : this.defaultFor(beforeSource.reference);
+    const appliedBefore = volumeNamed(at.previous?.applied ?? null, workload.podSpec, name);
+    const explicitBefore = appliedBefore !== null && isObject(appliedBefore.image) && !isUnsetPolicy(appliedBefore.image.pullPolicy);
+
+    let stored: PullPolicy | null;
+    let reason: ContainerReason;
+    let defaulted = false;
+    if (givenValid !== null) {
+      stored = givenValid;
+      reason = 'Specified';
+    } else if (givenInvalid) {
+      stored = null;
+      reason = 'Specified';
+      errors.push(unsupportedPullPolicyMessage(given, `${path}.image.pullPolicy`));
+    } else if (storedBefore !== null && this.update === 'apply' && !explicitBefore) {
+      stored = storedBefore;
+      reason = 'Kept';
+      if (storedBefore !== fresh.policy) {
+        const from = beforeSource !== null && typeof beforeSource.reference === 'string' ? JSON.stringify(beforeSource.reference) : 'the previous reference';
+        warnings.push(
+          `pullPolicy stays ${storedBefore} from the existing object (reference was ${from}): updates keep the stored value, but a fresh create of ` +
+            `${reference === null ? 'the new reference' : JSON.stringify(reference)} would default to ${fresh.policy}; set image.pullPolicy explicitly to make the intent visible`,
+        );
+      }
+    } else if (!gate.enabled) {
+      // Kept because the old object used image volumes, but SetDefaults_Volume does not run with the gate off.
+      stored = null;
+      reason = 'Specified';
+      errors.push(`${path}.image.pullPolicy: Required value`);
+      warnings.push(`${gate.describe}: the API server keeps image volumes of an object that already had them, but does not default pullPolicy`);
+    } else {
+      stored = fresh.policy;
+      reason = fresh.reason;
+      defaulted = true;
+      if (storedBefore !== null && storedBefore !== fresh.policy && !isPod) {
+        const why = this.update === 'replace' ? 'a full replace (PUT) omits the field' : 'the last applied configuration set it and this apply removes it';
+        warnings.push(`pullPolicy changes from ${storedBefore} to ${fresh.policy}: ${why}, so the API server defaults it again from the new reference`);
+      }
+    }
+    if (isPod && storedBefore !== null && stored !== null && stored !== storedBefore) {
+      errors.push(`${POD_UPDATE_FORBIDDEN} (${path}.image.pullPolicy would change from ${storedBefore} to ${stored})`);
+    }
+    if (this.alwaysPullImages && stored !== null && stored !== 'Always') {
+      warnings.push(
+        `the AlwaysPullImages admission plugin sets Always on containers only, not on image volumes: this volume keeps pullPolicy ${stored}, ` +
+          'so a pod can mount an image that is already on the node without the registry checking its credentials',
+      );
+    }
+    if (stored !== null) warnings.push(...policyWarnings(parsed.ok ? parsed.reference : null, stored, reason === 'Kept' ? 'Specified' : reason));
+    const mountedBy = mountersOf(at.podSpec, name);
+    if (mountedBy.length === 0) warnings.push('no container mounts this volume: the kubelet still pulls it before starting the pod\'s containers, but its failure blocks none of them');
+
+    this.sites.push({ document: found.document, path: [...found.path, ...workload.podSpec, 'volumes', index, 'image'], image: rawReference, given, stored, imageKey: 'reference', policyKey: 'pullPolicy' });
+    this.references.push(parsed.ok && reference !== null && reference !== '' ? parsed.reference : null);
+    return {
+      kind: identity.kind,
+      apiVersion: identity.apiVersion,
+      namespace: identity.namespace,
+      name: identity.name,
+      container: null,
+      containerType: 'imageVolume',
+      volume: name,
+      mountedBy,
+      path,
+      document: found.document,
+      item: found.item,
+      image: reference,
+      imagePullPolicy: stored ?? (typeof given === 'string' ? given : given === undefined || given === null ? null : JSON.stringify(given)),
+      podPullPolicy: stored,
+      defaulted,
+      reason,
+      imageValid: parsed.ok,
+      previous: beforeSource === null || storedBefore === null ? null : { image: stringOrNull(beforeSource.reference), imagePullPolicy: storedBefore },
+      warnings,
+      errors,
+      plugins: [],
+      denied: false,
+      deniedBy: null,
+      denyMessages: [],
+      beforePlugins: null,
+    };
   }
 
   private visitContainer(at: {
@@ -698,7 +923,7 @@ class ManifestWalker {
     if (isPod && storedBefore !== null && stored !== null && stored !== storedBefore) {
       errors.push(`${POD_UPDATE_FORBIDDEN} (${path}.imagePullPolicy would change from ${storedBefore} to ${stored})`);
     }
-    this.sites.push({ document: found.document, path: [...found.path, ...workload.podSpec, list, index], image: rawImage, given, stored });
+    this.sites.push({ document: found.document, path: [...found.path, ...workload.podSpec, list, index], image: rawImage, given, stored, imageKey: 'image', policyKey: 'imagePullPolicy' });
     this.references.push(parsed.ok && image !== null && image !== '' ? parsed.reference : null);
 
     let podPullPolicy: PullPolicy | null = stored;

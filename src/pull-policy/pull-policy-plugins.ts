@@ -120,6 +120,7 @@ export function containerContext(walk: ManifestsWalk, index: number, defaultName
   if (report.name !== null) context.name = report.name;
   if (report.container !== null) context.container = report.container;
   context.containerType = report.containerType;
+  if (report.volume !== undefined && report.volume !== null) context.volume = report.volume; // image volumes (containerType imageVolume)
   return context as PluginRequestContext;
 }
 
