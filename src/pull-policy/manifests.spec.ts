@@ -458,6 +458,18 @@ describe('properties', () => {
   });
 });
 
+describe('YAML aliases', () => {
+  it('a container shared through an alias is defaulted once in the text (valid YAML), and in every copy of the report', () => {
+    const text = 'apiVersion: v1\nkind: List\nitems:\n- &p\n  apiVersion: v1\n  kind: Pod\n  metadata: {name: p}\n  spec:\n    containers:\n    - {name: c, image: nginx}\n- *p\n- *p\n';
+    const result = defaultManifests({ manifests: text });
+    expect(result.containers).toHaveLength(3);
+    const written = result.manifests as string;
+    expect(written.match(/imagePullPolicy/g)).toHaveLength(1);
+    const documents = parseAllDocuments(written) as unknown as { errors: unknown[] }[];
+    expect(documents[0].errors).toEqual([]);
+  });
+});
+
 /** A small block-style YAML writer for test inputs (strings always double-quoted). */
 function toBlockYaml(value: unknown, indent = ''): string {
   if (Array.isArray(value)) {

@@ -88,11 +88,25 @@ describe('parseYamlSource on hostile input', () => {
     );
   });
 
-  it('refuses billion-laughs expansion as before', () => {
+  it('refuses billion-laughs expansion', () => {
     const laughs = ['a: &a [x, x, x, x, x, x, x, x, x, x]'];
     for (let i = 1; i < 9; i++) laughs.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(10).fill(`*${String.fromCharCode(96 + i)}`).join(', ')}]`);
     const error = refusal(`${laughs.join('\n')}\n`);
-    expect(error.code).toBe('InvalidManifest');
-    expect(error.message).toMatch(/resource exhaustion/);
+    expect(error.code).toBe('InvalidRequest');
+    expect(error.message).toMatch(/^manifests: YAML: its aliases expand \d+ written nodes to \d+; at most twice as many, or 10000 more, are read/);
+  });
+
+  it('refuses a few kilobytes of aliases to a large anchor (every expanded container costs the walker)', () => {
+    const containers = Array.from({ length: 300 }, (_, i) => `      - {name: c${i}, image: nginx}`).join('\n');
+    const text = `apiVersion: v1\nkind: List\nitems:\n- &p\n  apiVersion: v1\n  kind: Pod\n  metadata: {name: p}\n  spec:\n    containers:\n${containers}\n${'- *p\n'.repeat(300)}`;
+    expect(text.length).toBeLessThan(20_000);
+    expect(refusal(text).code).toBe('InvalidRequest');
+  });
+
+  it('keeps an edit the fast reader cannot place within the full parser\'s bound', () => {
+    const big = `apiVersion: v1\nkind: ConfigMap\ndata:\n${Array.from({ length: 60_000 }, (_, i) => `  k${i}: v${i}\n`).join('')}`;
+    const source = parseYamlSource(`${big}---\nkind: Pod\n`, 'manifests');
+    expect(source.fast).not.toBeNull();
+    expect(() => source.documents).toThrow(/at most 524288 characters/);
   });
 });

@@ -63,22 +63,13 @@ const MAX_ALIAS_COUNT = 1_000;
  */
 export function parseYamlSource(text: string, field: string): YamlSource {
   const fast = yamlReading.fast ? fastParseYaml(text) : null;
-  if (fast === null) {
-    if (text.length > MAX_FULL_YAML_CHARACTERS) {
-      throw new ApiError(
-        ErrorCode.PayloadTooLarge,
-        `${field}: YAML beyond plain block style (anchors, block scalars, flow collections, multi-line scalars, …) is read by the ` +
-          `full parser, which takes at most ${MAX_FULL_YAML_CHARACTERS} characters (this text has ${text.length}): ` +
-          'send block-style YAML or JSON, or split the stream',
-      );
-    }
-    return parseFullYamlSource(text, field);
-  }
+  if (fast === null) return parseFullYamlSource(text, field);
   let documents: Document.Parsed[] | undefined;
   return {
     text,
     values: fast.values,
     fast,
+    // An edit the fast reader cannot place needs the full Documents: the same bound applies.
     get documents(): Document.Parsed[] {
       documents ??= parseFullYamlSource(text, field).documents;
       return documents;
@@ -98,6 +89,14 @@ export function parseYamlSource(text: string, field: string): YamlSource {
  *   measured once), so `toJS` never recurses past MAX_NESTING either.
  */
 function parseFullYamlSource(text: string, field: string): YamlSource {
+  if (text.length > MAX_FULL_YAML_CHARACTERS) {
+    throw new ApiError(
+      ErrorCode.PayloadTooLarge,
+      `${field}: YAML beyond plain block style (anchors, block scalars, flow collections, multi-line scalars, …) is read by the ` +
+        `full parser, which takes at most ${MAX_FULL_YAML_CHARACTERS} characters (this text has ${text.length}): ` +
+        'send block-style YAML or JSON, or split the stream',
+    );
+  }
   const lineCounter = new LineCounter();
   const where = (offset: number): string => {
     const { line, col } = lineCounter.linePos(offset);
@@ -142,31 +141,39 @@ function* boundedTokens(text: string, lineCounter: LineCounter, field: string, w
   yield* parser.end();
 }
 
+/** Most nodes aliases may add to a document: the larger of this and the number of nodes written. */
+const MIN_ALIAS_EXPANSION = 10_000;
+
 /**
  * One pass over a composed document, each node visited once (an explicit stack, no recursion): the offset
  * of the first duplicate map key (as the `yaml` package's `uniqueKeys` rule defines one: scalar keys with
- * equal values), or null; and a `400 InvalidRequest` when the document, with its aliases expanded, nests
- * deeper than MAX_NESTING.
+ * equal values), or null. Refused with `400 InvalidRequest`: a document that, with its aliases expanded,
+ * nests deeper than MAX_NESTING, or holds more than twice its written nodes (at least MIN_ALIAS_EXPANSION
+ * more): everything after the parse (the walker, the plugins) works per expanded node, so a few kilobytes
+ * of aliases to a large anchor would otherwise cost seconds.
  */
 function checkComposed(document: Document.Parsed, what: string, where: (offset: number) => string): number | null {
   const root = document.contents;
   if (root === null) return null;
   let duplicateAt: number | null = null;
+  let written = 0;
   const anchors = new Map<string, Node>();
-  const finished = new Map<Node, number>(); // node → depth once expanded
-  const frames: Array<{ node: Node; children: Node[]; next: number; depth: number }> = [];
+  const measured = new Map<Node, Measure>(); // once expanded
+  const frames: Array<{ node: Node; children: Node[]; next: number; depth: number; size: number }> = [];
   const tooDeep = (node: Node): ApiError =>
     new ApiError(ErrorCode.InvalidRequest, `${nestingMessage(`${what}, with its aliases expanded,`)} at ${where(node.range?.[0] ?? 0)}`);
-  // Depth of a node that is done, or undefined when it is a collection to descend into (pushed as a frame).
-  const enter = (node: Node): number | undefined => {
+  const SCALAR: Measure = { depth: 0, size: 1 };
+  // The measure of a node that is done, or undefined when it is a collection to descend into (pushed as a frame).
+  const enter = (node: Node): Measure | undefined => {
     if (node.anchor !== undefined) anchors.set(node.anchor, node);
     if (isAlias(node)) {
       const target = anchors.get(node.source);
-      if (target === undefined) return 0; // unresolved: toJS reports it
-      const depth = finished.get(target);
-      if (depth === undefined) throw tooDeep(node); // an alias inside its own anchor expands without end
-      return depth;
+      if (target === undefined) return SCALAR; // unresolved: toJS reports it
+      const measure = measured.get(target);
+      if (measure === undefined) throw tooDeep(node); // an alias inside its own anchor expands without end
+      return measure;
     }
+    written++;
     const children: Node[] = [];
     if (isMap(node)) {
       const keys = new Set<unknown>();
@@ -183,10 +190,10 @@ function checkComposed(document: Document.Parsed, what: string, where: (offset: 
     } else if (isSeq(node)) {
       for (const item of node.items) if (item !== null && typeof item === 'object') children.push(item as Node);
     } else {
-      finished.set(node, 0); // a scalar
-      return 0;
+      measured.set(node, SCALAR);
+      return SCALAR;
     }
-    frames.push({ node, children, next: 0, depth: 1 });
+    frames.push({ node, children, next: 0, depth: 1, size: 1 });
     if (frames.length > MAX_NESTING) throw tooDeep(node);
     return undefined;
   };
@@ -194,9 +201,10 @@ function checkComposed(document: Document.Parsed, what: string, where: (offset: 
   while (frames.length > 0) {
     const frame = frames[frames.length - 1];
     if (result !== undefined) {
-      // A child finished (or the frame was just entered, when result is undefined below).
-      if (result + 1 > frame.depth) frame.depth = result + 1;
+      // A child finished.
+      if (result.depth + 1 > frame.depth) frame.depth = result.depth + 1;
       if (frame.depth > MAX_NESTING) throw tooDeep(frame.node);
+      frame.size += result.size;
       result = undefined;
     }
     if (frame.next < frame.children.length) {
@@ -204,10 +212,22 @@ function checkComposed(document: Document.Parsed, what: string, where: (offset: 
       continue;
     }
     frames.pop();
-    finished.set(frame.node, frame.depth);
-    result = frame.depth;
+    result = { depth: frame.depth, size: frame.size };
+    measured.set(frame.node, result);
+  }
+  const expanded = (result as Measure).size;
+  if (expanded > written + Math.max(written, MIN_ALIAS_EXPANSION)) {
+    throw new ApiError(
+      ErrorCode.InvalidRequest,
+      `${what}: its aliases expand ${written} written nodes to ${expanded}; at most twice as many, or ${MIN_ALIAS_EXPANSION} more, are read (the limit on alias expansion)`,
+    );
   }
   return duplicateAt;
+}
+
+interface Measure {
+  depth: number;
+  size: number;
 }
 
 function firstLine(message: string): string {
@@ -243,10 +263,14 @@ export function applyYamlEdits(source: YamlSource, edits: readonly YamlFieldEdit
   splices.sort((a, b) => a.start - b.start || a.end - b.end);
   const parts: string[] = [];
   let position = 0;
+  let previous: Splice | undefined;
   for (const splice of splices) {
-    if (splice.start < position) continue; // cannot happen: the edits of one mapping set different keys, so they never overlap
+    // Edits of one mapping set different keys, so they never overlap, except where aliases make several
+    // containers one node in the text: that node is edited once (the first edit of the same place wins).
+    if (splice.start < position || (splice.start === previous?.start && splice.end === previous.end)) continue;
     parts.push(text.slice(position, splice.start), splice.text);
     position = splice.end;
+    previous = splice;
   }
   parts.push(text.slice(position));
   return parts.join('');
