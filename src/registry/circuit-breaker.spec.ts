@@ -177,6 +177,17 @@ describe('CircuitBreakers', () => {
   });
 });
 
+it('a flood of other registries cannot evict an open circuit', () => {
+  let now = 0;
+  const breakers = new CircuitBreakers({ threshold: 5, openMs: 10_000, maxRegistries: 100, now: () => now });
+  for (let i = 0; i < 5; i++) admitted(breakers.check('failing')).failure();
+  for (let i = 0; i < 10_000; i++) admitted(breakers.check(`made-up-${i}.invalid`)).failure(); // one failure each: closed
+  expect(breakers.size).toBe(100);
+  expect(breakers.check('failing')).toMatchObject({ allowed: false, reason: 'open' });
+  now += 10_000;
+  expect(breakers.check('failing').allowed).toBe(true);
+});
+
 describe('RegistryHttp settles the half-open probe on every path', () => {
   /** What the loopback registry does with the next request. */
   type Script = (req: IncomingMessage, res: ServerResponse) => void;
@@ -243,6 +254,37 @@ describe('RegistryHttp settles the half-open probe on every path', () => {
     if (!(err instanceof ApiError)) throw new Error(`expected an ApiError, got ${String(err)}`);
     return err;
   };
+
+  it('an answer over the size limit is not a failure of the registry (the circuit stays closed)', async () => {
+    const c = client();
+    try {
+      for (let i = 0; i < 3; i++) {
+        script.push((_, res) => res.writeHead(200).end('x'.repeat(4_096)));
+        expect((await failed(c.send())).message).toMatch(/sent a response larger than 1024 bytes/);
+      }
+      expect(c.breakers.size).toBe(0);
+      expect((await c.send()).status).toBe(200);
+    } finally {
+      await c.http.close();
+    }
+  });
+
+  it('a name that does not resolve is released, not counted against a registry', async () => {
+    const clock = { now: 0 };
+    const breakers = new CircuitBreakers({ threshold: 1, openMs: 1_000, now: () => clock.now });
+    const http = new RegistryHttp({ policy: new EgressPolicy(['no-such-registry.invalid']), plainHttp: plainHttpSet(['no-such-registry.invalid']), timeoutMs: 2_000, maxRetries: 0, breakers });
+    try {
+      const registry = 'http://no-such-registry.invalid';
+      for (let i = 0; i < 3; i++) {
+        const error = await failed(http.send({ method: 'GET', url: `${registry}/v2/`, deadline: Date.now() + 2_000, maxBodyBytes: 1_024, followRedirects: true, registry }));
+        expect(error.code).toBe('RegistryUnavailable');
+        expect(error.message).toMatch(/ENOTFOUND/);
+      }
+      expect(breakers.size).toBe(0);
+    } finally {
+      await http.close();
+    }
+  });
 
   it('success closes the circuit', async () => {
     const c = client();

@@ -48,6 +48,9 @@ export type BreakerVerdict =
   | { allowed: true; ticket: BreakerTicket }
   | { allowed: false; reason: 'open' | 'rate-limited'; retryAfterMs: number };
 
+/** How many of the oldest states eviction looks through for one whose circuit is not open. */
+const EVICTION_SCAN = 64;
+
 /** How long callers are told to wait while another request is the probe. */
 const PROBE_BUSY_MS = 1_000;
 
@@ -86,10 +89,28 @@ export class CircuitBreakers {
       if (!create) return undefined;
       s = { failures: 0, openUntil: 0, pausedUntil: 0, probe: 0, probeUntil: 0 };
       // Bounded: registries are user-chosen.
-      while (this.states.size >= this.maxRegistries) this.states.delete(this.states.keys().next().value as string);
+      while (this.states.size >= this.maxRegistries) this.evictOne();
     }
     this.states.set(registry, s);
     return s;
+  }
+
+  /**
+   * Makes room: the least recently used state whose circuit is not open, among the oldest EVICTION_SCAN
+   * (bounded work per insert); only when all of those are open, the oldest. So a flood of other registries
+   * cannot make the service forget a registry it is protecting.
+   */
+  private evictOne(): void {
+    const now = this.now();
+    let scanned = 0;
+    for (const [registry, s] of this.states) {
+      if (!(s.failures >= this.threshold && s.openUntil > now)) {
+        this.states.delete(registry);
+        return;
+      }
+      if (++scanned >= EVICTION_SCAN) break;
+    }
+    this.states.delete(this.states.keys().next().value as string);
   }
 
   /** Drops a state that says nothing any more (closed, unpaused, no probe), so the map holds troubled registries only. */

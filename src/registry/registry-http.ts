@@ -103,10 +103,19 @@ export class RegistryHttp {
         try {
           response = await this.exchange(req);
         } catch (err) {
+          // The registry answered, only more than we read: that says nothing against it (an image anyone can
+          // push must not open the circuit for everyone using the registry).
+          if (err instanceof ResponseTooLarge) {
+            ticket.success();
+            throw err;
+          }
           const apiError = networkError(err, req.registry);
           // Our own egress guard said no: nothing is known about the registry (the ticket is released below).
           if (apiError.code === ErrorCode.RegistryNotAllowed) throw apiError;
           const code = codeOf(err);
+          // A name that does not resolve is not a registry that fails: counting it would let made-up host names
+          // fill the breakers' table (released below, like a refusal).
+          if (code === 'ENOTFOUND') throw apiError;
           if (apiError.code === ErrorCode.RegistryUnavailable && code && RETRY_CODES.has(code) && (await this.backoff(attempt, req.deadline))) continue;
           ticket.failure();
           throw apiError;
@@ -209,6 +218,9 @@ function codeOf(err: unknown): string | undefined {
   return undefined;
 }
 
+/** A registry's answer over the size we read (typed, so the breaker can tell it from a failing registry). */
+class ResponseTooLarge extends ApiError {}
+
 async function readLimited(body: AsyncIterable<Buffer> & { destroy(): void }, max: number, registry: string): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
@@ -216,7 +228,7 @@ async function readLimited(body: AsyncIterable<Buffer> & { destroy(): void }, ma
     size += chunk.length;
     if (size > max) {
       body.destroy();
-      throw new ApiError(ErrorCode.RegistryUnavailable, `registry ${registry} sent a response larger than ${max} bytes`);
+      throw new ResponseTooLarge(ErrorCode.RegistryUnavailable, `registry ${registry} sent a response larger than ${max} bytes`);
     }
     chunks.push(chunk);
   }
