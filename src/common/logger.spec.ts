@@ -55,6 +55,7 @@ describe('scrubSecrets', () => {
     ['POST /token body grant_type=password&password=hunter2&refresh_token=r3fresh', 'POST /token body grant_type=password&password=[redacted]&refresh_token=[redacted]'],
     ['identitytoken: abc123, registrytoken: \'xyz\'', 'identitytoken: [redacted], registrytoken: \'[redacted]\''],
     ['Unexpected token \'x\', "{"auths":{"h":{"auth":"YWxp"... is not valid JSON', 'Unexpected token \'x\', "{"auths":{"h":{"auth":"[redacted]"... is not valid JSON'],
+    ['secret-key=abc pass=p4ss pwd: hunter2 client_secret_value="x"', 'secret-key=[redacted] pass=[redacted] pwd: [redacted] client_secret_value="[redacted]"'],
   ])('%s', (text, scrubbed) => {
     expect(scrubSecrets(text)).toBe(scrubbed);
     expect(scrubSecrets(scrubbed)).toBe(scrubbed); // idempotent
@@ -73,6 +74,15 @@ describe('scrubSecrets', () => {
   ])('leaves text without credentials alone: %s', (text) => {
     expect(scrubSecrets(text)).toBe(text);
   });
+});
+
+it('scrubs in linear time, whatever the words around the keywords', () => {
+  // Backtracking would make these quadratic: a megabyte of one word full of keywords, with no `=` after it.
+  for (const text of ['pass'.repeat(250_000), `${'a'.repeat(1_000_000)}password`, 'secret-'.repeat(150_000)]) {
+    const started = performance.now();
+    expect(scrubSecrets(text)).toBe(text);
+    expect(performance.now() - started).toBeLessThan(10_000); // milliseconds here; only a quadratic pass reaches this
+  }
 });
 
 describe('serializeError', () => {

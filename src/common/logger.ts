@@ -73,7 +73,7 @@ const AUTH_SCHEME = /\b(bearer|basic)(\s+)([\w.~+/-]+=*)/gi;
 const NOT_A_CREDENTIAL = /^(?:[a-z_]+=|realm|service|scope|challenge|token|auth|authentication|credentials|header|scheme)$/;
 /** `password=…`, `"auth":"…"`, `token: …`, `.dockerconfigjson` and the like, in text, JSON or a query: the value. */
 const SECRET_FIELD =
-  /((?<![\w.-])(?:[\w.-]*(?:password|passwd|secret|token|api[_-]?key)|auth|\.?dockerconfigjson)(?:\\?["'])?\s*[:=]\s*)(?!\[redacted\])("(?:[^"\\]|\\.)*"?|\\"(?:[^\\]|\\(?!"))*(?:\\")?|'[^']*'?|[^\s"'\\&,;)}\]]+)/gi;
+  /((?<![\w.-])(?:[\w.-]*(?:password|passwd|pass|pwd|secret|token|api[_-]?key)(?:[-_][a-z0-9]+){0,2}|auth|\.?dockerconfigjson)(?:\\?["'])?\s*[:=]\s*)(?!\[redacted\])("(?:[^"\\]|\\.)*"?|\\"(?:[^\\]|\\(?!"))*(?:\\")?|'[^']*'?|[^\s"'\\&,;)}\]]+)/gi;
 
 /**
  * Removes credentials from a text bound for the log: URL userinfo, Authorization-style header values,
