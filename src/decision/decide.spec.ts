@@ -133,11 +133,23 @@ describe('section 3 steps 3–6: IfNotPresent and Never', () => {
     expect(decision.event).toEqual({ type: 'Warning', reason: 'ErrImageNeverPull', message });
   });
 
-  it('present: UseLocal with "already present on machine"', () => {
+  // Issue 12, item 4: this test encoded the gate-off default; the text depends on KubeletEnsureSecretPulledImages
+  // (image_manager.go EnsureImageExists), whose default is the kubelet release's (kube_features.go).
+  it('present: UseLocal with "already present on machine" (kubelet 1.34, gate off)', () => {
     for (const imagePullPolicy of ['Never', 'IfNotPresent']) {
-      const decision = decidePull({ image: 'nginx:1.25', imagePullPolicy, node: { images: [{ references: ['docker.io/library/nginx:1.25'], digest: D1 }] } });
+      const decision = decidePull({ image: 'nginx:1.25', imagePullPolicy, node: { kubeletVersion: '1.34', images: [{ references: ['docker.io/library/nginx:1.25'], digest: D1 }] } });
       expect(decision).toMatchObject({ action: 'UseLocal', reason: 'ImagePresent', message: 'Container image "nginx:1.25" already present on machine', localDigest: D1, pullReference: null });
       expect(decision.credentialVerification).toMatchObject({ enabled: false, outcome: 'NotApplicable', rule: 'FeatureDisabled' });
+    }
+  });
+
+  it('present: "… and can be accessed by the pod" on the newest kubelet (gate on, preloaded image skipped)', () => {
+    for (const imagePullPolicy of ['Never', 'IfNotPresent']) {
+      const decision = decidePull({ image: 'nginx:1.25', imagePullPolicy, node: { images: [{ references: ['docker.io/library/nginx:1.25'], digest: D1 }] } });
+      expect(decision).toMatchObject({ action: 'UseLocal', reason: 'ImagePresent', message: 'Container image "nginx:1.25" already present on machine and can be accessed by the pod' });
+      expect(decision.credentialVerification).toMatchObject({ enabled: true, policy: 'NeverVerifyPreloadedImages', outcome: 'Skipped', rule: 'Preloaded' });
+      expect(decision.kubelet).toMatchObject({ version: '1.37', assumed: true });
+      expect(decision.warnings).toEqual([]); // the same action under every release: kubelet.assumed says enough
     }
   });
 
@@ -244,8 +256,19 @@ describe('section 4: credential verification', () => {
     const preloaded: NodeImageInput = { references: ['nginx:1.25'] };
     const noCredentials = { namespace: 'team' };
 
-    it('gate off (default): present images are used', () => {
-      expect(decidePull({ image: 'nginx:1.25', node: { images: [kubeletPulledWithS] }, pod: noCredentials }).action).toBe('UseLocal');
+    // Issue 12, item 4: 'gate off (default)' encoded the 1.34 default; the default is now the kubelet release's.
+    it('gate off (kubelet 1.33–1.34, or enabled: false): present images are used', () => {
+      expect(decidePull({ image: 'nginx:1.25', node: { kubeletVersion: '1.34', images: [kubeletPulledWithS] }, pod: noCredentials }).action).toBe('UseLocal');
+      expect(decidePull({ image: 'nginx:1.25', node: { credentialVerification: { enabled: false }, images: [kubeletPulledWithS] }, pod: noCredentials }).action).toBe('UseLocal');
+    });
+
+    it('gate on by default from 1.35, with NeverVerifyPreloadedImages; an assumed release that decides the action is a warning', () => {
+      const assumed = decidePull({ image: 'nginx:1.25', node: { images: [kubeletPulledWithS] }, pod: noCredentials }, ok());
+      expect(assumed).toMatchObject({ action: 'Pull', reason: 'CredentialsNotVerified', credentialVerification: { enabled: true, policy: 'NeverVerifyPreloadedImages' }, kubelet: { version: '1.37', assumed: true } });
+      expect(assumed.warnings.join('\n')).toContain('node.kubeletVersion is not given: assumed the newest modelled kubelet, 1.37');
+      const given = decidePull({ image: 'nginx:1.25', node: { kubeletVersion: 'v1.35.4', images: [kubeletPulledWithS] }, pod: noCredentials }, ok());
+      expect(given).toMatchObject({ action: 'Pull', kubelet: { version: '1.35', assumed: false } });
+      expect(given.warnings.join('\n')).not.toContain('kubeletVersion');
     });
 
     it('NeverVerify: present images are used', () => {
@@ -399,6 +422,34 @@ describe('policy given by the caller', () => {
   it('reports where the policy came from', () => {
     expect(decidePull({ image: 'nginx:1.25', imagePullPolicy: 'Never' }).policySource).toBe('given');
     expect(decidePull({ image: 'nginx:1.25' }).policySource).toBe('defaulted');
+  });
+});
+
+// Issue 12, item 4: which kubelet. Each row: node input, expected answer, and the Kubernetes source it follows.
+describe('node.kubeletVersion decides the gate defaults; an explicit credentialVerification wins', () => {
+  const kubeletPulled: NodeImageInput = { references: ['nginx:1.25'], pulledWith: [{ secret: { namespace: 'team', name: 's', uid: 'u', hash: 'a'.repeat(64) } }] };
+  const decide = (node: Record<string, unknown>) => decidePull({ image: 'nginx:1.25', node: { images: [kubeletPulled], ...node }, pod: { namespace: 'team' } }, ok());
+  it.each([
+    // [node, action, gate enabled, gate source, kubelet.version, assumed, source]
+    [{ kubeletVersion: '1.33' }, 'UseLocal', false, 'kubeletVersion', '1.33', false, 'kube_features.go KubeletEnsureSecretPulledImages {1.33, Default: false, Alpha}'],
+    [{ kubeletVersion: 'v1.34.3' }, 'UseLocal', false, 'kubeletVersion', '1.34', false, 'no 1.34 row: the 1.33 row holds'],
+    [{ kubeletVersion: '1.35' }, 'Pull', true, 'kubeletVersion', '1.35', false, '{1.35, Default: true, Beta}; v1beta1/defaults.go: policy NeverVerifyPreloadedImages'],
+    [{ kubeletVersion: 'v1.36.4+k3s1' }, 'Pull', true, 'kubeletVersion', '1.36', false, 'the 1.35 row holds'],
+    [{}, 'Pull', true, 'kubeletVersion', '1.37', true, 'absent: the newest modelled release, assumed'],
+    [{ kubeletVersion: '1.37', credentialVerification: { enabled: false } }, 'UseLocal', false, 'credentialVerification', '1.37', false, 'explicit gate off wins over the release default'],
+    [{ kubeletVersion: '1.34', credentialVerification: {} }, 'Pull', true, 'credentialVerification', '1.34', false, 'explicit object: gate on (enabled defaults to true when given)'],
+    [{ credentialVerification: { enabled: false } }, 'UseLocal', false, 'credentialVerification', '1.37', true, 'explicit wins; the release is still reported as assumed'],
+  ] as const)('%o → %s', (node, action, enabled, source, version, assumed, _source) => {
+    const decision = decide(node);
+    expect(decision).toMatchObject({ action, credentialVerification: { enabled }, kubelet: { version, assumed, featureGates: { KubeletEnsureSecretPulledImages: { enabled, source } } } });
+    expect(decision.message).toBe(action === 'UseLocal' ? 'Container image "nginx:1.25" already present on machine' : 'Pulling image "nginx:1.25"');
+  });
+
+  it('a malformed or unsupported kubeletVersion is a 400 naming the field and the range', () => {
+    const error = errorOf(() => decide({ kubeletVersion: '1.2' }));
+    expect(error.code).toBe(ErrorCode.InvalidRequest);
+    expect(error.message).toBe('node.kubeletVersion must be one of 1.33, 1.34, 1.35, 1.36, 1.37 (a leading "v", a patch and a build suffix are accepted, e.g. "v1.37.2"), got "1.2" (older kubelets have no KubeletEnsureSecretPulledImages gate; this service models 1.33 on)');
+    expect(errorOf(() => decide({ kubeletVersion: 'one.35' })).message).toMatch(/^node\.kubeletVersion must be one of .*, got "one\.35"$/);
   });
 });
 

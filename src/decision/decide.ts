@@ -18,7 +18,9 @@
  *     Never and absent fails with ErrImageNeverPull (no back-off).
  *  4. Present: used ("already present on machine"), unless credential verification (gate
  *     KubeletEnsureSecretPulledImages) makes the pod prove access: then IfNotPresent pulls and Never fails
- *     with the same ErrImageNeverPull message.
+ *     with the same ErrImageNeverPull message. The gate's default is the kubelet release's (`node.kubeletVersion`,
+ *     kubelet-versions.ts: off in 1.33–1.34, on from 1.35; absent: the newest modelled, said in `kubelet.assumed`);
+ *     an explicit `node.credentialVerification` wins.
  *  5. Pulling: a missing manifest, refused credentials, an unreachable registry or a missing platform fail
  *     with ErrImagePull (then ImagePullBackOff: 10 s doubling to 300 s).
  *  6. IfNotPresent uses a present image even when the tag has moved on at the registry: the decision warns
@@ -42,6 +44,7 @@ import type {
   CredentialVerification,
   DecisionReason,
   KubeletEvent,
+  KubeletReport,
   PolicySource,
   PullDecision,
   PullDecisionInput,
@@ -52,6 +55,7 @@ import type {
   SimulatedRegistryInput,
 } from './decision.types.js';
 import { IMAGE_BACKOFF_SECONDS, KubeletText, RuntimeText } from './kubelet-text.js';
+import { KUBELET_VERSIONS, type KubeletRelease, kubeletRelease } from './kubelet-versions.js';
 import { findByDigest, findPresent, indexNodeImages, localDigestOf, type NodeImage, type NodeImages } from './node-images.js';
 
 /** What happens before the registry matters. */
@@ -71,6 +75,8 @@ export interface DecisionPlan {
   policy: PullPolicy;
   policySource: PolicySource;
   config: VerificationConfig;
+  /** The kubelet modelled: its release (given or assumed) and the gates as used. */
+  kubelet: KubeletReport;
   node: NodeImages;
   verification: CredentialVerification;
   step: Step;
@@ -82,6 +88,31 @@ export interface DecisionPlan {
 }
 
 const invalid = (message: string): ApiError => new ApiError(ErrorCode.InvalidRequest, message);
+
+/** The kubelet part of the answer: the release, and each gate's value, default, stage and what set it. */
+function kubeletReportOf(release: KubeletRelease, config: VerificationConfig, explicit: boolean): KubeletReport {
+  const ensure = release.gates.KubeletEnsureSecretPulledImages;
+  const imageVolume = release.gates.ImageVolume;
+  return {
+    version: release.version,
+    assumed: release.assumed,
+    featureGates: {
+      KubeletEnsureSecretPulledImages: { enabled: config.enabled, byDefault: ensure.enabled, stage: ensure.stage, source: explicit ? 'credentialVerification' : 'kubeletVersion' },
+      ImageVolume: { enabled: imageVolume.enabled, byDefault: imageVolume.enabled, stage: imageVolume.stage, source: 'kubeletVersion' },
+    },
+  };
+}
+
+/** Said when the decision rests on an assumed release's KubeletEnsureSecretPulledImages default. */
+function assumedKubeletWarning(release: KubeletRelease): string {
+  const gate = release.gates.KubeletEnsureSecretPulledImages;
+  const others = KUBELET_VERSIONS.filter((version) => kubeletRelease(version).gates.KubeletEnsureSecretPulledImages.enabled !== gate.enabled);
+  return (
+    `node.kubeletVersion is not given: assumed the newest modelled kubelet, ${release.version}, where the KubeletEnsureSecretPulledImages feature gate is ` +
+    `${gate.enabled ? 'on' : 'off'} by default (${gate.stage} since ${gate.since}); a ${others.join(' or ')} kubelet has it ${gate.enabled ? 'off' : 'on'} ` +
+    'and decides this image differently — give node.kubeletVersion (or node.credentialVerification)'
+  );
+}
 
 /** The caller's `registry` field as a registry answer (defaults: reachable, exists, authorised). */
 export function simulatedAnswer(registry: SimulatedRegistryInput, platform: string | null): RegistryAnswer {
@@ -147,7 +178,13 @@ export function planDecision(input: PullDecisionInput): DecisionPlan {
   if (image === '') warnings.push('image: Required value — the API server rejects a container without an image, so no kubelet sees it');
 
   const namespace = input.pod?.namespace ?? 'default';
-  const config = verificationConfig(input.node?.credentialVerification);
+  // Which kubelet (kubelet-versions.ts): its release decides KubeletEnsureSecretPulledImages' default (kube_features.go),
+  // and with the gate on, imagePullCredentialsVerificationPolicy defaults to NeverVerifyPreloadedImages
+  // (pkg/kubelet/apis/config/v1beta1/defaults.go). An explicit node.credentialVerification wins.
+  const release = kubeletRelease(input.node?.kubeletVersion);
+  const explicitVerification = input.node?.credentialVerification ?? null;
+  const config = verificationConfig(explicitVerification ?? { enabled: release.gates.KubeletEnsureSecretPulledImages.enabled });
+  const kubelet = kubeletReportOf(release, config, explicitVerification !== null);
   warnings.push(...config.warnings);
   const node = indexNodeImages(input.node?.images, namespace);
   warnings.push(...node.warnings);
@@ -172,6 +209,7 @@ export function planDecision(input: PullDecisionInput): DecisionPlan {
     policy,
     policySource,
     config,
+    kubelet,
     node,
     verification,
     step,
@@ -195,6 +233,12 @@ export function planDecision(input: PullDecisionInput): DecisionPlan {
     return plan({ kind: 'pull', reason: 'ImageNotPresent', present: null }, notApplicable(config, 'ImageNotPresent'), question('pull'));
   }
   const verification = config.enabled ? verifyCredentials(config, ref.name, present.record, pod.credentials) : notApplicable(config, 'FeatureDisabled');
+  // Present with IfNotPresent/Never: the one place the gate decides (image_manager.go EnsureImageExists). When the
+  // release was assumed and the other gate value would change the action (MustPull or not), say so.
+  if (release.assumed && explicitVerification === null) {
+    const mustPullOtherwise = config.enabled ? false : verifyCredentials(verificationConfig({ enabled: true }), ref.name, present.record, pod.credentials).outcome === 'MustPull';
+    if ((verification.outcome === 'MustPull') !== mustPullOtherwise) warnings.push(assumedKubeletWarning(release));
+  }
   if (verification.outcome === 'MustPull') {
     if (policy === 'Never') return plan({ kind: 'neverPull' }, verification, null);
     return plan({ kind: 'pull', reason: 'CredentialsNotVerified', present }, verification, question('pull'));
@@ -428,6 +472,7 @@ export function completeDecision(plan: DecisionPlan, answer: RegistryAnswer | nu
     resolvedDigest: outcome.resolvedDigest,
     localDigest: outcome.localDigest,
     credentialVerification: plan.verification,
+    kubelet: plan.kubelet,
     registry: registryReport(plan, used),
     event: outcome.event,
     events: outcome.events,

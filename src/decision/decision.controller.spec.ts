@@ -93,7 +93,17 @@ describe('POST /v1/pull-decisions', () => {
       pullReference: `docker.io/library/nginx@${D1}`,
       resolvedDigest: D1,
       localDigest: null,
-      credentialVerification: { enabled: false, policy: null, required: false, outcome: 'NotApplicable', rule: 'FeatureDisabled', message: expect.any(String) },
+      // Issue 12, item 4: no node.kubeletVersion means the newest modelled kubelet (1.37), where KubeletEnsureSecretPulledImages
+      // is on by default (kube_features.go: beta, on from 1.35); this expectation was the gate-off (1.34) answer before.
+      credentialVerification: { enabled: true, policy: 'NeverVerifyPreloadedImages', required: false, outcome: 'NotApplicable', rule: 'ImageNotPresent', message: expect.any(String) },
+      kubelet: {
+        version: '1.37',
+        assumed: true,
+        featureGates: {
+          KubeletEnsureSecretPulledImages: { enabled: true, byDefault: true, stage: 'beta', source: 'kubeletVersion' },
+          ImageVolume: { enabled: true, byDefault: true, stage: 'GA', source: 'kubeletVersion' },
+        },
+      },
       registry: { consulted: true, source: 'lookup', reference: 'docker.io/library/nginx:1.25', status: 'ok', digest: D1, stale: false, error: null },
       event: { type: 'Normal', reason: 'Pulling', message: 'Pulling image "nginx:1.25"' },
       events: [

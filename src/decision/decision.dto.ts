@@ -14,6 +14,11 @@ import { IsPluginContext, PluginContextInputDto } from '../pull-policy/pull-poli
 import { PullPolicyEnum } from '../reference/reference.models.js';
 import { ErrorBodyDto } from '../reference/reference.dto.js';
 import { LIMITS } from './decision.schemas.js';
+import { KUBELET_VERSIONS, NEWEST_KUBELET_VERSION } from './kubelet-versions.js';
+
+const KUBELET_VERSION_DESCRIPTION =
+  `The kubelet's release, ${KUBELET_VERSIONS[0]} to ${NEWEST_KUBELET_VERSION} (also v1.35, 1.35.2, v1.35.2-eks-…): decides the feature gates' defaults ` +
+  `(KubeletEnsureSecretPulledImages: off in 1.33–1.34, on from 1.35). Absent: ${NEWEST_KUBELET_VERSION}, reported as assumed.`;
 import { PULLED_BY, type PulledBy, VERIFICATION_POLICIES } from './decision.types.js';
 
 /**
@@ -162,6 +167,12 @@ export class NodeInputDto {
   @IsOptional()
   @IsString()
   inspectError?: string;
+  @ApiPropertyOptional({ description: KUBELET_VERSION_DESCRIPTION, example: NEWEST_KUBELET_VERSION, maxLength: 100 })
+  @Field(() => String, { nullable: true, description: KUBELET_VERSION_DESCRIPTION })
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  kubeletVersion?: string;
 }
 
 @InputType('PodInput')
@@ -280,6 +291,27 @@ export class BackOffDto {
   @ApiProperty({ type: [Number], example: [10, 20, 40, 80, 160, 300] }) @Field(() => [Int]) delaysSeconds: number[];
 }
 
+@ObjectType('KubeletFeatureGate', { description: 'A kubelet feature gate as the decision used it (defaults: pkg/features/kube_features.go)' })
+export class FeatureGateReportDto {
+  @ApiProperty() @Field() enabled: boolean;
+  @ApiProperty({ description: 'The release\'s default' }) @Field() byDefault: boolean;
+  @ApiProperty({ enum: ['alpha', 'beta', 'GA'] }) @Field() stage: string;
+  @ApiProperty({ enum: ['kubeletVersion', 'credentialVerification'], description: 'What set it: the release\'s default, or node.credentialVerification' }) @Field() source: string;
+}
+
+@ObjectType('KubeletFeatureGates')
+export class KubeletFeatureGatesDto {
+  @ApiProperty({ type: FeatureGateReportDto }) @Field(() => FeatureGateReportDto) KubeletEnsureSecretPulledImages: FeatureGateReportDto;
+  @ApiProperty({ type: FeatureGateReportDto }) @Field(() => FeatureGateReportDto) ImageVolume: FeatureGateReportDto;
+}
+
+@ObjectType('KubeletReport', { description: 'Which kubelet the decision modelled' })
+export class KubeletReportDto {
+  @ApiProperty({ example: NEWEST_KUBELET_VERSION, enum: KUBELET_VERSIONS }) @Field() version: string;
+  @ApiProperty({ description: 'node.kubeletVersion was not given: the newest modelled release was assumed' }) @Field() assumed: boolean;
+  @ApiProperty({ type: KubeletFeatureGatesDto }) @Field(() => KubeletFeatureGatesDto) featureGates: KubeletFeatureGatesDto;
+}
+
 @ObjectType('PullDecision', { description: 'What the kubelet does when it starts the container, and why' })
 export class PullDecisionDto {
   @ApiProperty({ example: 'nginx:1.25' }) @Field() image: string;
@@ -294,6 +326,7 @@ export class PullDecisionDto {
   @ApiProperty({ type: String, nullable: true }) @Field(() => String, { nullable: true }) resolvedDigest: string | null;
   @ApiProperty({ type: String, nullable: true }) @Field(() => String, { nullable: true }) localDigest: string | null;
   @ApiProperty({ type: CredentialVerificationDto }) @Field(() => CredentialVerificationDto) credentialVerification: CredentialVerificationDto;
+  @ApiProperty({ type: KubeletReportDto }) @Field(() => KubeletReportDto) kubelet: KubeletReportDto;
   @ApiProperty({ type: RegistryReportDto }) @Field(() => RegistryReportDto) registry: RegistryReportDto;
   @ApiProperty({ type: KubeletEventDto, nullable: true, description: 'The decisive event' }) @Field(() => KubeletEventDto, { nullable: true }) event: KubeletEventDto | null;
   @ApiProperty({ type: [KubeletEventDto], description: 'Every event of this start, in order' }) @Field(() => [KubeletEventDto]) events: KubeletEventDto[];

@@ -75,6 +75,8 @@ export const nodeSchema = {
       properties: { enabled: boolean, policy: string, allowlist: stringArray(LIMITS.allowlist) },
     },
     inspectError: string,
+    // Semantics (the supported releases, the accepted spellings) are kubelet-versions.ts's, with its 400 text.
+    kubeletVersion: { type: 'string', maxLength: 100 },
   },
 } as const;
 
@@ -130,11 +132,31 @@ const eventSchema = {
 
 const errorBodySchema = { type: 'object', required: ['code', 'message'], properties: { code: string, message: string } } as const;
 
+const featureGateSchema = {
+  type: 'object',
+  required: ['enabled', 'byDefault', 'stage', 'source'],
+  properties: { enabled: boolean, byDefault: boolean, stage: string, source: string },
+} as const;
+
+const kubeletSchema = {
+  type: 'object',
+  required: ['version', 'assumed', 'featureGates'],
+  properties: {
+    version: string,
+    assumed: boolean,
+    featureGates: {
+      type: 'object',
+      required: ['KubeletEnsureSecretPulledImages', 'ImageVolume'],
+      properties: { KubeletEnsureSecretPulledImages: featureGateSchema, ImageVolume: featureGateSchema },
+    },
+  },
+} as const;
+
 export const pullDecisionSchema = {
   type: 'object',
   required: [
     'image', 'imagePullPolicy', 'policySource', 'action', 'reason', 'message', 'pullReference', 'resolvedDigest', 'localDigest',
-    'credentialVerification', 'registry', 'event', 'events', 'waiting', 'backOff', 'plugins', 'warnings',
+    'credentialVerification', 'kubelet', 'registry', 'event', 'events', 'waiting', 'backOff', 'plugins', 'warnings',
   ],
   properties: {
     image: string,
@@ -151,6 +173,7 @@ export const pullDecisionSchema = {
       required: ['enabled', 'policy', 'required', 'outcome', 'rule', 'message'],
       properties: { enabled: boolean, policy: nullableString, required: boolean, outcome: string, rule: string, message: string },
     },
+    kubelet: kubeletSchema,
     registry: {
       type: 'object',
       required: ['consulted', 'source', 'reference', 'status', 'digest', 'stale', 'error'],

@@ -61,7 +61,10 @@ export interface NodeImageInput {
 }
 
 export interface CredentialVerificationInput {
-  /** Feature gate KubeletEnsureSecretPulledImages (alpha, off in 1.33–1.34; beta, on from 1.35). Default true when this object is given. */
+  /**
+   * Feature gate KubeletEnsureSecretPulledImages (alpha, off in 1.33–1.34; beta, on from 1.35). Default true when this
+   * object is given; without the object, the default of `node.kubeletVersion`'s release (kubelet-versions.ts).
+   */
   enabled?: boolean;
   /** Default `NeverVerifyPreloadedImages`. */
   policy?: string;
@@ -74,6 +77,11 @@ export interface NodeInput {
   /** `os/architecture[/variant]`, e.g. `linux/arm64`. */
   platform?: string;
   credentialVerification?: CredentialVerificationInput;
+  /**
+   * The kubelet's release: `1.33` … `1.37` (also `v1.35.2`, `v1.35.2-eks-…`). Decides the feature gates' defaults
+   * (kubelet-versions.ts); absent: the newest modelled release, and the answer says it was assumed.
+   */
+  kubeletVersion?: string;
   /** Simulates the runtime failing to inspect images (ImageInspectError). */
   inspectError?: string;
 }
@@ -205,6 +213,24 @@ export interface RegistryReport {
   error: { code: string; message: string } | null;
 }
 
+/** A kubelet feature gate as the decision used it. */
+export interface FeatureGateReport {
+  enabled: boolean;
+  /** The release's default (pkg/features/kube_features.go). */
+  byDefault: boolean;
+  stage: 'alpha' | 'beta' | 'GA';
+  /** `credentialVerification`: the caller's node.credentialVerification set it; `kubeletVersion`: the release's default. */
+  source: 'kubeletVersion' | 'credentialVerification';
+}
+
+export interface KubeletReport {
+  /** The release modelled (`1.37`). */
+  version: string;
+  /** True when node.kubeletVersion was not given and the newest modelled release was assumed. */
+  assumed: boolean;
+  featureGates: { KubeletEnsureSecretPulledImages: FeatureGateReport; ImageVolume: FeatureGateReport };
+}
+
 export interface PullDecision {
   image: string;
   imagePullPolicy: PullPolicy;
@@ -218,6 +244,8 @@ export interface PullDecision {
   resolvedDigest: string | null;
   localDigest: string | null;
   credentialVerification: CredentialVerification;
+  /** Which kubelet the decision modelled: the release (given or assumed) and the gates it decided. */
+  kubelet: KubeletReport;
   registry: RegistryReport;
   /** The decisive kubelet event, and every event of this container start in order. */
   event: KubeletEvent | null;
