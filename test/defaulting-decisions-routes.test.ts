@@ -243,7 +243,7 @@ spec:
   it.each([
     ['malformed YAML', '', 'kind: Pod\nspec: [1,\n', 'InvalidManifest', /^manifests: malformed YAML at line 3, column 1: /],
     ['a tab for indentation', '', 'kind: Pod\nspec:\n\tcontainers: []\n', 'InvalidManifest', /^manifests: malformed YAML at line 3, column 1/],
-    ['an unknown query parameter', '?update=replace', 'a: 1\n', 'InvalidRequest', 'query parameter update is not supported (only alwaysPullImages, namespace)'],
+    ['an unknown query parameter', '?update=replace', 'a: 1\n', 'InvalidRequest', 'query parameter update is not supported (only alwaysPullImages, namespace, kubernetesVersion, featureGates)'],
     ['alwaysPullImages not a boolean', '?alwaysPullImages=yes', 'a: 1\n', 'InvalidRequest', 'alwaysPullImages must be true or false'],
     ['namespace empty', '?namespace=', 'a: 1\n', 'InvalidRequest', 'namespace must be given once, as 1 to 253 characters'],
     ['namespace twice', '?namespace=a&namespace=b', 'a: 1\n', 'InvalidRequest', 'namespace must be given once, as 1 to 253 characters'],

@@ -9,6 +9,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError, ErrorCode } from '../common/errors.js';
 import { RequestValidationPipe } from '../common/validation.js';
 import type { ManifestsInput, ManifestsResult } from './manifests.js';
+import { parseFeatureGatesFlag } from './kubernetes-release.js';
 import { DefaultManifestsBody } from './pull-policy.dto.js';
 import { isYamlMediaType } from './yaml-body.js';
 
@@ -37,6 +38,9 @@ export const ManifestsRequest = createParamDecorator((_data: unknown, context: E
   };
 });
 
+/** The query parameters of a raw YAML body (a JSON body carries its options in the body). */
+const YAML_QUERY_PARAMETERS = ['alwaysPullImages', 'namespace', 'kubernetesVersion', 'featureGates'];
+
 function booleanQuery(value: unknown, name: string): boolean | undefined {
   if (value === undefined) return undefined;
   if (value === 'true') return true;
@@ -57,16 +61,29 @@ export class ManifestsBodyPipe implements PipeTransform<RawManifestsRequest, Pro
 
   async transform(request: RawManifestsRequest): Promise<ManifestsRequestValue> {
     if (request.yaml) {
-      const unknown = Object.keys(request.query).filter((key) => key !== 'alwaysPullImages' && key !== 'namespace');
-      if (unknown.length > 0) throw new ApiError(ErrorCode.InvalidRequest, `query parameter ${unknown[0]} is not supported (only alwaysPullImages, namespace)`);
+      const unknown = Object.keys(request.query).filter((key) => !YAML_QUERY_PARAMETERS.includes(key));
+      if (unknown.length > 0) throw new ApiError(ErrorCode.InvalidRequest, `query parameter ${unknown[0]} is not supported (only ${YAML_QUERY_PARAMETERS.join(', ')})`);
       const alwaysPullImages = booleanQuery(request.query.alwaysPullImages, 'alwaysPullImages');
       const namespace = stringQuery(request.query.namespace, 'namespace');
-      return { yamlAnswer: !request.wantsJson, input: { manifests: String(request.body ?? ''), alwaysPullImages, ...(namespace === undefined ? {} : { namespace }) } };
+      const kubernetesVersion = stringQuery(request.query.kubernetesVersion, 'kubernetesVersion');
+      const featureGates = stringQuery(request.query.featureGates, 'featureGates');
+      const input: ManifestsInput = { manifests: String(request.body ?? ''), alwaysPullImages, ...(namespace === undefined ? {} : { namespace }) };
+      if (kubernetesVersion !== undefined) input.kubernetesVersion = kubernetesVersion;
+      if (featureGates !== undefined) input.featureGates = parseFeatureGatesFlag(featureGates); // `ImageVolume=true`, as kube-apiserver's --feature-gates
+      return { yamlAnswer: !request.wantsJson, input };
     }
     const body = (await this.validation.transform(request.body, { type: 'body', metatype: DefaultManifestsBody })) as DefaultManifestsBody;
     return {
       yamlAnswer: false,
-      input: { manifests: body.manifests, previous: body.previous, alwaysPullImages: body.alwaysPullImages, update: body.update, namespace: body.namespace },
+      input: {
+        manifests: body.manifests,
+        previous: body.previous,
+        alwaysPullImages: body.alwaysPullImages,
+        update: body.update,
+        namespace: body.namespace,
+        kubernetesVersion: body.kubernetesVersion,
+        featureGates: body.featureGates,
+      },
     };
   }
 }

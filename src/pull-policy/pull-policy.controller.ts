@@ -44,6 +44,8 @@ export class PullPolicyController {
   @ApiBody({ type: DefaultManifestsBody })
   @ApiQuery({ name: 'alwaysPullImages', required: false, enum: ['true', 'false'], description: 'For raw YAML bodies only' })
   @ApiQuery({ name: 'namespace', required: false, type: String, description: 'For raw YAML bodies only: namespace of objects that name none, for the rule plugins (default `default`)' })
+  @ApiQuery({ name: 'kubernetesVersion', required: false, type: String, description: 'For raw YAML bodies only: the API server\'s release (decides the ImageVolume gate); default the newest modelled' })
+  @ApiQuery({ name: 'featureGates', required: false, type: String, description: 'For raw YAML bodies only: `ImageVolume=true|false`, as kube-apiserver\'s --feature-gates' })
   @ApiOkResponse({ type: DefaultManifestsResponseDto })
   @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'InvalidManifest (malformed YAML, with line and column) or InvalidRequest' })
   defaultManifests(@ManifestsRequest(ManifestsBodyPipe) request: ManifestsRequestValue, @Res({ passthrough: true }) reply: FastifyReply): unknown {

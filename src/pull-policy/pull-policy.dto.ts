@@ -11,7 +11,8 @@ import type { ValueNode } from 'graphql';
 import { PluginReportDto } from '../plugin-host/plugin.dto.js';
 import { PluginReportModel } from '../plugin-host/plugin.models.js';
 import { PullPolicyEnum } from '../reference/reference.models.js';
-import { CONTAINER_LISTS, type ContainerList, type ContainerReason, type ManifestFormat, type UpdateMode } from './manifests.js';
+import { CONTAINER_TYPES, type ContainerReason, type ContainerType, type ManifestFormat, type UpdateMode } from './manifests.js';
+import { type FeatureGatesInput, KUBERNETES_VERSIONS, NEWEST_KUBERNETES_VERSION, validateFeatureGates } from './kubernetes-release.js';
 import type { PolicyAnswerReason, PolicyContextInput } from './pull-policy-plugins.js';
 import { PULL_POLICY_REASONS, type PullPolicyReason } from './pull-policy.js';
 
@@ -57,8 +58,9 @@ export enum ContainerListEnum {
   initContainers = 'initContainers',
   containers = 'containers',
   ephemeralContainers = 'ephemeralContainers',
+  imageVolume = 'imageVolume',
 }
-registerEnumType(ContainerListEnum, { name: 'ContainerList' });
+registerEnumType(ContainerListEnum, { name: 'ContainerList', description: 'The container list of a report entry, or imageVolume for a pod volume that mounts an image' });
 
 export enum ManifestFormatEnum {
   yaml = 'yaml',
@@ -248,6 +250,39 @@ const MANIFEST_SCHEMA = {
   ],
 };
 
+/** The API server's release: `kubernetesVersion` of the manifest routes. */
+export const KUBERNETES_VERSION_DESCRIPTION =
+  `The API server's Kubernetes release (${KUBERNETES_VERSIONS[0]} to ${NEWEST_KUBERNETES_VERSION}; \`v1.33.4\` is read as 1.33); default ${NEWEST_KUBERNETES_VERSION}. ` +
+  'It decides the ImageVolume feature gate: image volumes (volumes[].image) are unknown before 1.31, dropped while the gate is off (1.31–1.34 by default), defaulted like containers while it is on';
+
+export function IsFeatureGates(options?: ValidationOptions): PropertyDecorator {
+  const problem = (value: unknown, property: string): string | null => {
+    try {
+      validateFeatureGates(value, property);
+      return null;
+    } catch (error) {
+      return error instanceof Error ? error.message : `${property} is not valid`;
+    }
+  };
+  return ValidateBy(
+    {
+      name: 'isFeatureGates',
+      validator: {
+        validate: (value: unknown, args) => problem(value, args?.property ?? 'featureGates') === null,
+        defaultMessage: (args) => problem(args?.value, args?.property ?? 'featureGates') ?? 'featureGates is not valid',
+      },
+    },
+    options,
+  );
+}
+
+@InputType('FeatureGatesInput', { description: 'The API server\'s --feature-gates that change the answer (only ImageVolume); unset gates take the release\'s default' })
+export class FeatureGatesInputDto implements FeatureGatesInput {
+  @ApiPropertyOptional({ description: 'KEP-4639 image volumes: alpha off 1.31, beta off 1.33, beta on from 1.35' })
+  @Field(() => Boolean, { nullable: true })
+  ImageVolume?: boolean;
+}
+
 export class DefaultManifestsBody {
   @ApiProperty({ ...MANIFEST_SCHEMA, description: 'YAML or JSON text, an object or a list; the answer keeps the form' } as never)
   @IsDefined({ message: 'manifests is required' })
@@ -274,6 +309,17 @@ export class DefaultManifestsBody {
   @IsString({ message: 'namespace must be a string' })
   @MaxLength(MAX_NAME_LENGTH, { message: `namespace must be at most ${MAX_NAME_LENGTH} characters` })
   namespace?: string;
+
+  @ApiPropertyOptional({ description: KUBERNETES_VERSION_DESCRIPTION, example: NEWEST_KUBERNETES_VERSION })
+  @IsOptional()
+  @IsString({ message: 'kubernetesVersion must be a string' })
+  @MaxLength(100, { message: 'kubernetesVersion must be at most 100 characters' })
+  kubernetesVersion?: string;
+
+  @ApiPropertyOptional({ type: FeatureGatesInputDto, description: 'The API server\'s feature gates over the release\'s defaults, e.g. {"ImageVolume": true} for a 1.33 cluster that enabled the beta' })
+  @IsOptional()
+  @IsFeatureGates()
+  featureGates?: FeatureGatesInput;
 }
 
 @ArgsType()
@@ -302,6 +348,16 @@ export class DefaultManifestsArgs {
   @IsString({ message: 'namespace must be a string' })
   @MaxLength(MAX_NAME_LENGTH, { message: `namespace must be at most ${MAX_NAME_LENGTH} characters` })
   namespace?: string | null;
+
+  @Field(() => String, { nullable: true, description: KUBERNETES_VERSION_DESCRIPTION })
+  @IsOptional()
+  @IsString({ message: 'kubernetesVersion must be a string' })
+  @MaxLength(100, { message: 'kubernetesVersion must be at most 100 characters' })
+  kubernetesVersion?: string | null;
+
+  @Field(() => FeatureGatesInputDto, { nullable: true, description: 'The API server\'s feature gates over the release\'s defaults (only ImageVolume)' })
+  @IsOptional()
+  featureGates?: FeatureGatesInputDto | null;
 }
 
 @ObjectType('PreviousContainer')
@@ -317,7 +373,15 @@ export class ContainerReportDto {
   @ApiProperty({ type: String, nullable: true, example: 'prod' }) @Field(() => String, { nullable: true }) namespace: string | null;
   @ApiProperty({ type: String, nullable: true, example: 'web' }) @Field(() => String, { nullable: true }) name: string | null;
   @ApiProperty({ type: String, nullable: true, description: 'The container\'s name', example: 'nginx' }) @Field(() => String, { nullable: true }) container: string | null;
-  @ApiProperty({ enum: CONTAINER_LISTS }) @Field(() => ContainerListEnum) containerType: ContainerList;
+  @ApiProperty({ enum: CONTAINER_TYPES, description: 'The container list, or imageVolume for a pod volume with an image source (image = its image.reference, imagePullPolicy = its image.pullPolicy)' })
+  @Field(() => ContainerListEnum)
+  containerType: ContainerType;
+  @ApiPropertyOptional({ type: String, description: 'Image volumes only: the volume\'s name', example: 'models' })
+  @Field(() => String, { nullable: true, description: 'Image volumes only: the volume\'s name' })
+  volume?: string | null;
+  @ApiPropertyOptional({ type: [String], description: 'Image volumes only: the containers that mount the volume (a failed pull of it fails their start)' })
+  @Field(() => [String], { nullable: true, description: 'Image volumes only: the containers that mount the volume' })
+  mountedBy?: string[];
   @ApiProperty({ example: 'spec.template.spec.containers[0]' }) @Field() path: string;
   @ApiProperty({ description: '0-based index of the YAML document or list element' }) @Field(() => Int) document: number;
   @ApiProperty({ type: Number, nullable: true, description: '0-based index inside a List\'s items' }) @Field(() => Int, { nullable: true }) item: number | null;

@@ -21,6 +21,8 @@ export class PullPolicyResolver {
       alwaysPullImages: args.alwaysPullImages ?? undefined,
       update: args.update ?? undefined,
       namespace: args.namespace ?? undefined,
+      kubernetesVersion: args.kubernetesVersion ?? undefined,
+      featureGates: args.featureGates ?? undefined,
     });
   }
 }
