@@ -316,6 +316,28 @@ describe('POST /v1/pull-decisions', () => {
   });
 });
 
+// Issue 12, item 4: the kubelet releases decisions model, and what an absent node.kubeletVersion means.
+describe('GET /v1/version', () => {
+  it('names the supported kubelet releases, the default and each release\'s gate defaults (kube_features.go)', async () => {
+    const response = await http.get('/v1/version').expect(200);
+    expect(response.body.kubelet).toMatchObject({ default: '1.37', supported: ['1.33', '1.34', '1.35', '1.36', '1.37'] });
+    const gates = Object.fromEntries(response.body.kubelet.releases.map((release: { version: string; featureGates: Record<string, { enabled: boolean; stage: string }> }) => [
+      release.version,
+      `${release.featureGates.KubeletEnsureSecretPulledImages.stage}/${release.featureGates.KubeletEnsureSecretPulledImages.enabled} ${release.featureGates.ImageVolume.stage}/${release.featureGates.ImageVolume.enabled}`,
+    ]));
+    expect(gates).toEqual({ '1.33': 'alpha/false beta/false', '1.34': 'alpha/false beta/false', '1.35': 'beta/true beta/true', '1.36': 'beta/true GA/true', '1.37': 'beta/true GA/true' });
+    // The default is what a decision without node.kubeletVersion reports.
+    const decision = await post('/v1/pull-decisions', { image: 'nginx:1.25', registry: SIMULATED }).expect(200);
+    expect(decision.body.kubelet).toMatchObject({ version: response.body.kubelet.default, assumed: true });
+  });
+
+  it('node.kubeletVersion out of range or malformed is a 400 naming the field and the range (REST and GraphQL)', async () => {
+    await expectBadRequest('/v1/pull-decisions', { image: 'nginx', node: { kubeletVersion: '1.38' }, registry: SIMULATED }, 'InvalidRequest', /^node\.kubeletVersion must be one of 1\.33, 1\.34, 1\.35, 1\.36, 1\.37 .*got "1\.38"/);
+    await expectBadRequest('/v1/pull-decisions', { image: 'nginx', node: { kubeletVersion: 35 } }, 'InvalidRequest', 'node.kubeletVersion must be a string');
+    expect(await graphqlError('{ pullDecision(input: {image: "nginx", node: {kubeletVersion: "v2"}, registry: {available: true}}) { action } }')).toMatchObject({ code: 'InvalidRequest', message: expect.stringContaining('node.kubeletVersion must be one of') });
+  });
+});
+
 // Issue 12, item 3: AlwaysPullImages is mutating admission and runs before validation
 // (staging/src/k8s.io/apiserver/pkg/endpoints/handlers/create.go: mutatingAdmission.Admit, then r.Create → the
 // strategy's Validate; plugin/pkg/admission/alwayspullimages/admission.go Admit sets Always on every container).

@@ -46,6 +46,7 @@ export const ROUTE_SCOPES: Readonly<Record<string, ScopeRule>> = {
   'GET /v1/digests': RESOLVE,
   'POST /v1/digests': RESOLVE,
   'GET /v1/plugins': READ,
+  'GET /v1/version': READ,
   // Operations (when not listed in AUTH_OPEN_PATHS) and the API description.
   'GET /healthz': READ,
   'GET /readyz': READ,
