@@ -4,7 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ApiError, ErrorCode } from '../common/errors.js';
-import { imageVolumeGate, kubernetesRelease, NEWEST_KUBERNETES_VERSION, parseFeatureGatesFlag, validateFeatureGates } from './kubernetes-release.js';
+import { featureGates as kubeletFeatureGates, KUBELET_VERSIONS, NEWEST_KUBELET_VERSION } from '../decision/kubelet-versions.js';
+import { imageVolumeGate, KUBERNETES_VERSIONS, kubernetesRelease, NEWEST_KUBERNETES_VERSION, parseFeatureGatesFlag, validateFeatureGates } from './kubernetes-release.js';
 import { type ContainerReport, defaultManifests, type ManifestsInput } from './manifests.js';
 
 const HEX = 'c'.repeat(64);
@@ -42,9 +43,21 @@ describe('the ImageVolume gate per release (pkg/features/kube_features.go; kuber
     ['1.33', true, false, 'beta', 'ImageVolume {1.33, Default: false, Beta}'],
     ['1.34', true, false, 'beta', 'same'],
     ['1.35', true, true, 'beta', 'ImageVolume {1.35, Default: true, Beta} (#135195 "Move ImageVolume to on by default beta")'],
-  ] as const)('%s: exists %s, on %s, %s — %s', (version, exists, enabled, stage) => {
+    ['1.36', true, true, 'GA', 'ImageVolume {1.36, Default: true, GA, LockToDefault: true} (#136711; website#54285)'],
+    ['1.37', true, true, 'GA', 'same'],
+  ] as const)('%s: exists %s, on %s, %s — %s', (version, exists, enabled, stage, _source) => {
     const gate = imageVolumeGate(kubernetesRelease(version));
     expect({ exists: gate.exists, enabled: gate.enabled, stage: gate.stage }).toEqual({ exists, enabled, stage });
+  });
+
+  it('agrees with the kubelet side (decision/kubelet-versions.ts) on every release both model, and ends at the same newest release', () => {
+    expect(NEWEST_KUBERNETES_VERSION).toBe(NEWEST_KUBELET_VERSION);
+    for (const version of KUBELET_VERSIONS) {
+      expect(KUBERNETES_VERSIONS).toContain(version);
+      const kubelet = kubeletFeatureGates(version).ImageVolume;
+      const apiServer = imageVolumeGate(kubernetesRelease(version));
+      expect([version, apiServer.enabled, apiServer.stage === 'GA' ? 'GA' : apiServer.stage, apiServer.locked]).toEqual([version, kubelet.enabled, kubelet.stage, kubelet.lockedToDefault]);
+    }
   });
 
   it('the caller can turn the gate on or off where it exists, as kube-apiserver --feature-gates does', () => {
@@ -52,6 +65,11 @@ describe('the ImageVolume gate per release (pkg/features/kube_features.go; kuber
     expect(imageVolumeGate(kubernetesRelease('1.35'), { ImageVolume: false })).toMatchObject({ enabled: false, explicit: true, byDefault: true });
     expect(apiError(() => imageVolumeGate(kubernetesRelease('1.30'), { ImageVolume: true })).message).toBe(
       'featureGates.ImageVolume: Kubernetes 1.30 has no ImageVolume feature gate (alpha from 1.31)',
+    );
+    // GA and LockToDefault: kube-apiserver refuses to turn it off.
+    expect(imageVolumeGate(kubernetesRelease('1.36'), { ImageVolume: true })).toMatchObject({ enabled: true, locked: true });
+    expect(apiError(() => imageVolumeGate(kubernetesRelease('1.36'), { ImageVolume: false })).message).toBe(
+      'featureGates.ImageVolume: the ImageVolume feature gate is GA and locked to true from 1.36 (Kubernetes 1.36); it cannot be turned off',
     );
   });
 
@@ -62,14 +80,15 @@ describe('the ImageVolume gate per release (pkg/features/kube_features.go; kuber
     ['1.33.4', '1.33'],
     ['v1.34.2-eks-1234567', '1.34'],
     [' 1.31 ', '1.31'],
+    ['v1.36.4+k3s1', '1.36'],
   ])('reads %j as %s (absent: the newest modelled release)', (value, version) => {
     expect(kubernetesRelease(value).version).toBe(version);
   });
 
-  it.each(['1.28', '1.36', '2.0', '1', 'latest', '1.33.x', ''])('refuses %j with a 400 naming the field and the range', (value) => {
+  it.each(['1.28', '1.38', '2.0', '1', 'latest', '1.33.x', ''])('refuses %j with a 400 naming the field and the range', (value) => {
     const error = apiError(() => kubernetesRelease(value));
     expect(error.code).toBe(ErrorCode.InvalidRequest);
-    expect(error.message).toBe(`kubernetesVersion: ${JSON.stringify(value)} is not a modelled Kubernetes release (1.29 to 1.35)`);
+    expect(error.message).toBe(`kubernetesVersion: ${JSON.stringify(value)} is not a modelled Kubernetes release (1.29 to 1.37)`);
   });
 
   it('checks featureGates objects and the --feature-gates flag form', () => {
@@ -190,11 +209,11 @@ describe('the gate decides whether the volume exists (pkg/api/pod/util.go dropIm
 
   it('1.33 with featureGates ImageVolume=true defaults; 1.35 with ImageVolume=false drops', () => {
     expect(volumesOf(walk({ manifests, kubernetesVersion: '1.33', featureGates: { ImageVolume: true } }).containers)[0].imagePullPolicy).toBe('IfNotPresent');
-    expect(volumesOf(walk({ manifests, featureGates: { ImageVolume: false } }).containers)).toEqual([]);
+    expect(volumesOf(walk({ manifests, kubernetesVersion: '1.35', featureGates: { ImageVolume: false } }).containers)).toEqual([]);
   });
 
   it('a bad kubernetesVersion is refused before the manifests are read', () => {
-    expect(apiError(() => walk({ manifests: 'not: [yaml', kubernetesVersion: '1.99' })).message).toBe('kubernetesVersion: "1.99" is not a modelled Kubernetes release (1.29 to 1.35)');
+    expect(apiError(() => walk({ manifests: 'not: [yaml', kubernetesVersion: '1.99' })).message).toBe('kubernetesVersion: "1.99" is not a modelled Kubernetes release (1.29 to 1.37)');
   });
 
   it('gate off but the stored object already has image volumes (imageVolumesInUse): kept, not defaulted', () => {

@@ -5,7 +5,8 @@
  *
  * The gate's stages are those of `pkg/features/kube_features.go` (`defaultVersionedKubernetesFeatureGates`):
  *   1.31 alpha, off by default; 1.33 beta, off by default; 1.35 beta, on by default
- *   (kubernetes/kubernetes#135195, "Move ImageVolume to on by default beta").
+ *   (kubernetes/kubernetes#135195, "Move ImageVolume to on by default beta"); 1.36 GA, locked to on
+ *   (kubernetes/kubernetes#136711; kubernetes/website#54285 "ImageVolume graduation to GA in v1.36").
  * Before 1.31 the API has no `image` volume source at all (`pkg/apis/core/types.go` gained ImageVolumeSource
  * in 1.31, kubernetes/kubernetes#125660).
  *
@@ -13,13 +14,15 @@
  * reads `utilfeature.DefaultFeatureGate`) and for dropping disabled fields (`pkg/api/pod/util.go`
  * dropImageVolumes); the kubelet has its own copy of the gate for pulling (see decision/).
  *
- * This is a small table of its own: the decision side may model kubelet releases separately
- * (`featureGates(kubeletVersion)`); both follow the same kube_features.go stages.
+ * This is a small table of its own because the API server side reaches back to 1.29 (before the field
+ * existed), while the kubelet side (decision/kubelet-versions.ts `featureGates(kubeletVersion)`) models
+ * 1.33–1.37; both follow the same kube_features.go stages and end at the same newest release (a test checks
+ * that they agree where they overlap).
  */
 import { ApiError, ErrorCode } from '../common/errors.js';
 
 /** The releases modelled, oldest first. */
-export const KUBERNETES_VERSIONS = ['1.29', '1.30', '1.31', '1.32', '1.33', '1.34', '1.35'] as const;
+export const KUBERNETES_VERSIONS = ['1.29', '1.30', '1.31', '1.32', '1.33', '1.34', '1.35', '1.36', '1.37'] as const;
 export type KubernetesVersion = (typeof KUBERNETES_VERSIONS)[number];
 /** What an absent `kubernetesVersion` means: the newest modelled release. */
 export const NEWEST_KUBERNETES_VERSION: KubernetesVersion = KUBERNETES_VERSIONS[KUBERNETES_VERSIONS.length - 1];
@@ -58,7 +61,9 @@ export interface ImageVolumeGate {
   /** False before 1.31: the API has no image volume source (the field is unknown). */
   exists: boolean;
   enabled: boolean;
-  stage: 'alpha' | 'beta' | null;
+  stage: 'alpha' | 'beta' | 'GA' | null;
+  /** GA and locked (1.36 on): kube-apiserver refuses `--feature-gates=ImageVolume=false`. */
+  locked: boolean;
   /** The release's default for the gate. */
   byDefault: boolean;
   /** True when the caller set the gate (featureGates.ImageVolume). */
@@ -76,14 +81,20 @@ export function imageVolumeGate(release: KubernetesRelease, featureGates?: Featu
       // kube-apiserver refuses to start with a gate it does not know ("unrecognized feature gate: ImageVolume").
       throw new ApiError(ErrorCode.InvalidRequest, `${field}.ImageVolume: Kubernetes ${release.version} has no ImageVolume feature gate (alpha from 1.31)`);
     }
-    return { exists, enabled: false, stage: null, byDefault: false, explicit: false, describe: `Kubernetes ${release.version} has no image volumes (the ImageVolume feature gate is alpha from 1.31)` };
+    return { exists, enabled: false, stage: null, byDefault: false, locked: false, explicit: false, describe: `Kubernetes ${release.version} has no image volumes (the ImageVolume feature gate is alpha from 1.31)` };
   }
-  const stage = release.minor >= 33 ? 'beta' : 'alpha';
+  const stage = release.minor >= 36 ? 'GA' : release.minor >= 33 ? 'beta' : 'alpha';
   const byDefault = release.minor >= 35;
+  const locked = release.minor >= 36;
+  if (locked && override === false) {
+    // featuregate: "cannot set feature gate ImageVolume to false, feature is locked to true".
+    throw new ApiError(ErrorCode.InvalidRequest, `${field}.ImageVolume: the ImageVolume feature gate is GA and locked to true from 1.36 (Kubernetes ${release.version}); it cannot be turned off`);
+  }
   const explicit = override === true || override === false;
   const enabled = explicit ? override : byDefault;
-  const why = explicit ? `set ${enabled ? 'on' : 'off'} with featureGates (${stage}, ${byDefault ? 'on' : 'off'} by default)` : `${stage}, ${byDefault ? 'on' : 'off'} by default${byDefault ? '' : '; on by default from 1.35'}`;
-  return { exists, enabled, stage, byDefault, explicit, describe: `the ImageVolume feature gate is ${enabled ? 'on' : 'off'} in Kubernetes ${release.version} (${why})` };
+  const stageText = locked ? 'GA, locked on' : `${stage}, ${byDefault ? 'on' : 'off'} by default`;
+  const why = explicit ? `set ${enabled ? 'on' : 'off'} with featureGates (${stageText})` : `${stageText}${byDefault ? '' : '; on by default from 1.35'}`;
+  return { exists, enabled, stage, byDefault, locked, explicit, describe: `the ImageVolume feature gate is ${enabled ? 'on' : 'off'} in Kubernetes ${release.version} (${why})` };
 }
 
 /** Checks a featureGates value: an object of known gate names with boolean values. */
