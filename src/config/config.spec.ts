@@ -29,7 +29,7 @@ describe('loadConfig', () => {
       graphqlMaxDepth: 15,
       graphqlMaxAliases: 30,
       graphqlMaxComplexity: 1000,
-      graphqlMaxTokens: 10000,
+      graphqlMaxTokens: 2000,
       graphqlMaxDocumentBytes: 65536,
       tlsCertFile: null,
       tlsKeyFile: null,

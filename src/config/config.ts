@@ -230,7 +230,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     graphqlMaxDepth: integer(env, 'GRAPHQL_MAX_DEPTH', 15, 1, 1000),
     graphqlMaxAliases: integer(env, 'GRAPHQL_MAX_ALIASES', 30, 0, 100_000),
     graphqlMaxComplexity: integer(env, 'GRAPHQL_MAX_COMPLEXITY', 1000, 1, 1_000_000),
-    graphqlMaxTokens: integer(env, 'GRAPHQL_MAX_TOKENS', 10_000, 100, 1_000_000),
+    graphqlMaxTokens: integer(env, 'GRAPHQL_MAX_TOKENS', 2_000, 100, 1_000_000),
     graphqlMaxDocumentBytes: integer(env, 'GRAPHQL_MAX_DOCUMENT_BYTES', 64 * 1024, 1024, 1024 * 1024 * 1024),
     tlsCertFile,
     tlsKeyFile,
