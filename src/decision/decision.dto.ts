@@ -10,7 +10,8 @@ import { Type } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsBoolean, IsDefined, IsIn, IsOptional, IsString, MaxLength, ValidateNested } from 'class-validator';
 import { PluginReportDto } from '../plugin-host/plugin.dto.js';
 import { PluginReportModel } from '../plugin-host/plugin.models.js';
-import { IsPluginContext, PluginContextInputDto } from '../pull-policy/pull-policy.dto.js';
+import { NEWEST_KUBERNETES_VERSION } from '../pull-policy/kubernetes-release.js';
+import { FeatureGatesInputDto, IsFeatureGates, IsPluginContext, KUBERNETES_VERSION_DESCRIPTION, PluginContextInputDto } from '../pull-policy/pull-policy.dto.js';
 import { PullPolicyEnum } from '../reference/reference.models.js';
 import { ErrorBodyDto } from '../reference/reference.dto.js';
 import { LIMITS } from './decision.schemas.js';
@@ -381,6 +382,16 @@ export class ManifestDecisionsArgs {
   secrets?: SecretInputDto[];
   @OptionalNestedList(ServiceAccountInputDto, LIMITS.pullSecrets, 'Details of the service accounts the pods run as')
   serviceAccounts?: ServiceAccountInputDto[];
+  @ApiPropertyOptional({ description: KUBERNETES_VERSION_DESCRIPTION, example: NEWEST_KUBERNETES_VERSION })
+  @Field(() => String, { nullable: true, description: KUBERNETES_VERSION_DESCRIPTION })
+  @IsOptional()
+  @IsString()
+  kubernetesVersion?: string;
+  @ApiPropertyOptional({ type: FeatureGatesInputDto, description: 'The API server\'s feature gates over the release\'s defaults (only ImageVolume)' })
+  @Field(() => FeatureGatesInputDto, { nullable: true })
+  @IsOptional()
+  @IsFeatureGates()
+  featureGates?: FeatureGatesInputDto;
 }
 
 @ObjectType('ContainerPullDecision', { description: 'The decision for one container of the manifests' })
@@ -389,7 +400,13 @@ export class ContainerDecisionDto {
   @ApiProperty({ example: 'prod' }) @Field() namespace: string;
   @ApiProperty({ type: String, nullable: true }) @Field(() => String, { nullable: true }) name: string | null;
   @ApiProperty({ type: String, nullable: true }) @Field(() => String, { nullable: true }) container: string | null;
-  @ApiProperty({ enum: ['initContainers', 'containers', 'ephemeralContainers'] }) @Field() containerType: string;
+  @ApiProperty({ enum: ['initContainers', 'containers', 'ephemeralContainers', 'imageVolume'], description: 'imageVolume: a pod volume with an image source (pulled once per pod, before the containers)' })
+  @Field()
+  containerType: string;
+  @ApiPropertyOptional({ type: String, description: 'Image volumes only: the volume\'s name' }) @Field(() => String, { nullable: true }) volume?: string | null;
+  @ApiPropertyOptional({ type: [String], description: 'Image volumes only: the containers that mount it (they fail to start when it fails)' })
+  @Field(() => [String], { nullable: true })
+  mountedBy?: string[];
   @ApiProperty({ example: 'spec.template.spec.containers[0]' }) @Field() path: string;
   @ApiProperty() @Field(() => Int) document: number;
   @ApiProperty({ type: Number, nullable: true }) @Field(() => Int, { nullable: true }) item: number | null;

@@ -228,5 +228,8 @@ export const manifestDecisionsBodySchema = {
     detectDrift: boolean,
     secrets: { type: 'array', maxItems: LIMITS.pullSecrets, items: secretSchema },
     serviceAccounts: { type: 'array', maxItems: LIMITS.pullSecrets, items: serviceAccountSchema },
+    // The API server's release and gates (pull-policy/kubernetes-release.ts checks the values and names the range).
+    kubernetesVersion: { type: 'string', maxLength: 100 },
+    featureGates: { type: 'object', additionalProperties: false, properties: { ImageVolume: boolean } },
   },
 } as const;

@@ -5,7 +5,9 @@ import type { PluginRunResult } from '../plugin-host/plugin-runner.js';
 import { type UpdateMode, walkManifests } from '../pull-policy/manifests.js';
 import { defaultOutcomeOf, validatePullPolicy } from '../pull-policy/pull-policy.js';
 import { parseReference } from '../reference/parse.js';
+import type { FeatureGatesInput } from '../pull-policy/kubernetes-release.js';
 import { completeDecision, type DecisionPlan, planDecision } from './decide.js';
+import { withImageVolumeDecisions } from './image-volumes.js';
 import type {
   NodeInput,
   PolicySource,
@@ -36,6 +38,9 @@ export interface ManifestDecisionsInput {
   secrets?: SecretInput[];
   /** Details (uid) of the service accounts the pods run as. */
   serviceAccounts?: ServiceAccountInput[];
+  /** The API server's release and gates, for the defaulting (image volumes exist and are defaulted per the ImageVolume gate). */
+  kubernetesVersion?: string;
+  featureGates?: FeatureGatesInput | null;
 }
 
 export interface ContainerDecision {
@@ -49,6 +54,9 @@ export interface ContainerDecision {
   item: number | null;
   decision: PullDecision | null;
   error: ErrorBody | null;
+  /** Image volumes only (containerType `imageVolume`): the volume's name, and the containers that mount it. */
+  volume?: string | null;
+  mountedBy?: string[];
 }
 
 export interface ManifestDecisions {
@@ -195,7 +203,9 @@ export class DecisionService {
       const inNamespace = (item: { name: string; namespace?: string }, name: string) => item.name === name && (item.namespace ?? namespace) === namespace;
       const accountName = pod.serviceAccountName ?? 'default';
       const account = accounts.find((candidate) => inNamespace(candidate, accountName));
-      sources.push(report.reason === 'AlwaysPullImages' || (input.alwaysPullImages === true && report.kind !== 'Pod') ? 'alwaysPullImages' : report.reason === 'Specified' ? 'given' : 'defaulted');
+      // AlwaysPullImages sets containers only: an image volume keeps its own pullPolicy (image-volumes.ts).
+      const templateAlways = input.alwaysPullImages === true && report.kind !== 'Pod' && report.containerType !== 'imageVolume';
+      sources.push(report.reason === 'AlwaysPullImages' || templateAlways ? 'alwaysPullImages' : report.reason === 'Specified' ? 'given' : 'defaulted');
       return {
         image: report.image ?? '',
         imagePullPolicy: report.podPullPolicy ?? report.imagePullPolicy,
@@ -225,7 +235,7 @@ export class DecisionService {
         error: outcome.ok ? null : outcome.error,
       };
     });
-    return { results, warnings: result.warnings, errors: result.errors };
+    return { results: withImageVolumeDecisions(results, result.containers), warnings: result.warnings, errors: result.errors };
   }
 
   private answerFor(plan: DecisionPlan, asked: Map<string, Promise<RegistryAnswer>>): Promise<RegistryAnswer | null> | RegistryAnswer | null {
