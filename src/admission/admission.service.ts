@@ -25,7 +25,7 @@ import { defaultOutcomeOf, isPullPolicy } from '../pull-policy/pull-policy.js';
 import { parseReference } from '../reference/parse.js';
 import type { PullPolicy } from '../reference/parsed-reference.js';
 import { type AdmissionRequest, type AdmissionResponse, encodePatch, type JsonPatchOperation } from './admission-review.js';
-import { type AdmittedContainer, containersOf, podLabelsOf, podSpecPath } from './pod-containers.js';
+import { type AdmittedContainer, containersOf, imageVolumesOf, podLabelsOf, podSpecPath } from './pod-containers.js';
 
 export type Webhook = 'mutate' | 'validate';
 
@@ -58,7 +58,8 @@ export function parseTimeoutQuery(value: unknown): number | null {
 }
 
 function describe(container: AdmittedContainer): string {
-  return `${container.list === 'containers' ? 'container' : container.list === 'initContainers' ? 'init container' : 'ephemeral container'} "${container.name ?? container.index}"`;
+  const what = { containers: 'container', initContainers: 'init container', ephemeralContainers: 'ephemeral container', imageVolume: 'image volume' }[container.list];
+  return `${what} "${container.name ?? container.index}"`;
 }
 
 @Injectable()
@@ -135,10 +136,15 @@ export class AdmissionService {
     const path = podSpecPath(request.kind) as readonly string[];
     const object = request.object as Record<string, unknown>;
     let containers = containersOf(object, path);
+    // Image volumes go through the same plugins and defaulting patch (at /…/volumes/N/image/pullPolicy).
+    let volumes = imageVolumesOf(object, path);
     if (request.operation === 'UPDATE') {
       const before = new Set(containersOf(request.oldObject, path).map((c) => c.image));
       containers = containers.filter((c) => !before.has(c.image));
+      const volumesBefore = new Set(imageVolumesOf(request.oldObject, path).map((v) => v.image));
+      volumes = volumes.filter((v) => !volumesBefore.has(v.image));
     }
+    containers = containers.concat(volumes);
     const metadata = (object.metadata ?? {}) as { name?: unknown; generateName?: unknown; namespace?: unknown; labels?: unknown };
     const namespace = request.namespace || (typeof metadata.namespace === 'string' ? metadata.namespace : undefined);
     const name = request.name || (typeof metadata.name === 'string' ? metadata.name : typeof metadata.generateName === 'string' ? metadata.generateName : undefined);
@@ -161,7 +167,7 @@ export class AdmissionService {
         const context: Record<string, unknown> = { labels, kind: request.kind.kind, containerType: container.list, admissionOperation: request.operation, dryRun: request.dryRun === true };
         if (namespace !== undefined) context.namespace = namespace;
         if (name !== undefined) context.name = name;
-        if (container.name !== null) context.container = container.name;
+        if (container.name !== null) context[container.list === 'imageVolume' ? 'volume' : 'container'] = container.name;
         if (username !== undefined) context.username = username;
         const run = await this.plugins.run({ image: parsed.reference, imagePullPolicy: policy, operation: 'admission', context }, { budgetMs: deadline - performance.now() });
         // Out of time: the webhook's failure policy decides, not the plugin's (a Fail plugin would deny, an
@@ -186,16 +192,16 @@ export class AdmissionService {
       const image = run?.image ?? container.image;
       const finalPolicy = run?.imagePullPolicy ?? policy;
       if (image !== container.image) {
-        patch.push({ op: 'replace', path: `${container.pointer}/image`, value: image });
+        patch.push({ op: 'replace', path: `${container.pointer}/${container.imageKey}`, value: image });
         for (const report of run?.plugins ?? []) if (report.mutated?.image !== undefined) mutatedPlugins.add(report.name);
       }
       if (container.imagePullPolicy === undefined || container.imagePullPolicy === null || container.imagePullPolicy === '') {
-        if (!isPodUpdate) patch.push({ op: 'add', path: `${container.pointer}/imagePullPolicy`, value: finalPolicy });
+        if (!isPodUpdate) patch.push({ op: 'add', path: `${container.pointer}/${container.policyKey}`, value: finalPolicy });
       } else if (finalPolicy !== container.imagePullPolicy) {
         if (isPodUpdate) {
-          warnings.push(`${describe(container)}: the plugins set imagePullPolicy ${finalPolicy}, but a Pod's policy cannot change on update; it stays ${String(container.imagePullPolicy)}`);
+          warnings.push(`${describe(container)}: the plugins set ${container.policyKey} ${finalPolicy}, but a Pod's policy cannot change on update; it stays ${String(container.imagePullPolicy)}`);
         } else {
-          patch.push({ op: 'replace', path: `${container.pointer}/imagePullPolicy`, value: finalPolicy });
+          patch.push({ op: 'replace', path: `${container.pointer}/${container.policyKey}`, value: finalPolicy });
           for (const report of run?.plugins ?? []) if (report.mutated?.imagePullPolicy !== undefined) mutatedPlugins.add(report.name);
         }
       }
