@@ -206,13 +206,18 @@ describe('UPDATE', () => {
     expect(answer.warnings).toEqual(['container "app": the plugins set imagePullPolicy Always, but a Pod\'s policy cannot change on update; it stays IfNotPresent']);
   });
 
-  it('skips subresources (kubectl debug adds ephemeral containers through pods/ephemeralcontainers)', async () => {
+  it('checks the ephemeral containers kubectl debug adds (pods/ephemeralcontainers), and skips other subresources', async () => {
     const before = pod('prod', { containers: [{ name: 'app', image: 'ghcr.io/org/app:1' }] });
     const after = pod('prod', { containers: [{ name: 'app', image: 'ghcr.io/org/app:1' }], ephemeralContainers: [{ name: 'debugger', image: 'forbidden/busybox' }] });
     for (const webhook of ['mutate', 'validate'] as const) {
       const answer = await admit(webhook, review('UPDATE', { kind: 'Pod' }, after, { oldObject: before, subResource: 'ephemeralcontainers' }));
-      expect(answer).toMatchObject({ allowed: true, ops: [], auditAnnotations: { outcome: 'skipped', reason: 'subresource ephemeralcontainers is not checked' } });
+      expect(answer).toMatchObject({ allowed: false, status: { code: 403 } });
+      expect(answer.status?.message).toMatch(/ephemeral container "debugger" \(image forbidden\/busybox\): deny-forbidden/);
     }
+    const allowed = pod('prod', { containers: [{ name: 'app', image: 'ghcr.io/org/app:1' }], ephemeralContainers: [{ name: 'debugger', image: 'ghcr.io/org/busybox:1' }] });
+    expect(await admit('validate', review('UPDATE', { kind: 'Pod' }, allowed, { oldObject: before, subResource: 'ephemeralcontainers' }))).toMatchObject({ allowed: true });
+    const status = await admit('validate', review('UPDATE', { kind: 'Pod' }, after, { oldObject: before, subResource: 'status' }));
+    expect(status).toMatchObject({ allowed: true, ops: [], auditAnnotations: { outcome: 'skipped', reason: 'subresource status is not checked' } });
   });
 
   it('allows DELETE and CONNECT', async () => {

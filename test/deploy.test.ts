@@ -206,7 +206,8 @@ describe('Kubernetes manifests', () => {
           expect(rule.apiVersions).toEqual(['v1']);
           return rule.apiGroups.flatMap((group: string) => rule.resources.map((resource: string) => `${group}/${resource}`));
         });
-        expect(resources.sort()).toEqual(['/pods', '/podtemplates', '/replicationcontrollers', 'apps/daemonsets', 'apps/deployments', 'apps/replicasets', 'apps/statefulsets', 'batch/cronjobs', 'batch/jobs'].sort());
+        // pods/ephemeralcontainers: images added by kubectl debug are checked too.
+        expect(resources.sort()).toEqual(['/pods', '/pods/ephemeralcontainers', '/podtemplates', '/replicationcontrollers', 'apps/daemonsets', 'apps/deployments', 'apps/replicasets', 'apps/statefulsets', 'batch/cronjobs', 'batch/jobs'].sort());
         const excluded = webhook.namespaceSelector.matchExpressions.find((e: Obj) => e.key === 'kubernetes.io/metadata.name');
         expect(excluded).toMatchObject({ operator: 'NotIn' });
         expect(excluded.values).toEqual(expect.arrayContaining([NAMESPACE, 'kube-system']));

@@ -102,7 +102,12 @@ export class AdmissionService {
 
   private skipReason(request: AdmissionRequest): string | null {
     if (request.operation === 'DELETE' || request.operation === 'CONNECT') return `${request.operation} is not checked`;
-    if (request.subResource) return `subresource ${request.subResource} is not checked`;
+    // `kubectl debug` adds ephemeral containers through pods/ephemeralcontainers: checked like an update of the
+    // Pod (its new images only), or any image could run past the rules. Kubernetes' own policy admission does
+    // the same (plugin/pkg/admission/serviceaccount/admission.go shouldIgnore, since CVE-2023-2727/2728).
+    if (request.subResource && !(request.subResource === 'ephemeralcontainers' && request.kind.kind === 'Pod' && (request.kind.group ?? '') === '')) {
+      return `subresource ${request.subResource} is not checked`;
+    }
     if (podSpecPath(request.kind) === null) return `${request.kind.group ? `${request.kind.group}/` : ''}${request.kind.kind} has no pod template`;
     return null;
   }
