@@ -31,6 +31,9 @@ export const KubeletText = {
   /** The kubelet quotes the (empty) image ref here, not the image. */
   inspectFailed: (error: string) => `Failed to inspect image "": ${error}`,
   neverPull: (image: string) => `Container image ${goQuote(image)} is not present with pull policy of Never`,
+  // image_manager.go EnsureImageExists: with KubeletEnsureSecretPulledImages off the kubelet writes `present`; with it on
+  // (and MustAttemptImagePull false) `presentAccessible`. Which one a release writes by default follows the gate's
+  // default (kubelet-versions.ts: off in 1.33–1.34, on from 1.35); no other text here differs between 1.33 and 1.37.
   present: (image: string) => `Container image ${goQuote(image)} already present on machine`,
   presentAccessible: (image: string) => `Container image ${goQuote(image)} already present on machine and can be accessed by the pod`,
   pulling: (image: string) => `Pulling image ${goQuote(image)}`,
