@@ -33,7 +33,8 @@ export const KubeletText = {
   neverPull: (image: string) => `Container image ${goQuote(image)} is not present with pull policy of Never`,
   // image_manager.go EnsureImageExists: with KubeletEnsureSecretPulledImages off the kubelet writes `present`; with it on
   // (and MustAttemptImagePull false) `presentAccessible`. Which one a release writes by default follows the gate's
-  // default (kubelet-versions.ts: off in 1.33–1.34, on from 1.35); no other text here differs between 1.33 and 1.37.
+  // default (kubelet-versions.ts: off in 1.33–1.34, on from 1.35). The other texts are those of the image_manager.go of
+  // that period (the gate-off branch included); 1.36 and 1.37 sources were not available to compare.
   present: (image: string) => `Container image ${goQuote(image)} already present on machine`,
   presentAccessible: (image: string) => `Container image ${goQuote(image)} already present on machine and can be accessed by the pod`,
   pulling: (image: string) => `Pulling image ${goQuote(image)}`,
