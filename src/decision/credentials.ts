@@ -2,10 +2,10 @@
  * Credential verification for images already on the node (kubernetes-semantics.md section 4; KEP-2535,
  * kubelet `pkg/kubelet/images/pullmanager`). Pure: hashing is computation, not I/O.
  */
-import { createHash } from 'node:crypto';
 import { ApiError, ErrorCode } from '../common/errors.js';
 import { goTrimSpace } from '../common/go-strings.js';
 import { parseReference } from '../reference/parse.js';
+import { CredentialsError, type DockerConfigEntry, Keyring, readDockerConfig } from '../registry/credentials.js';
 import {
   type CredentialVerification,
   type CredentialVerificationInput,
@@ -19,12 +19,16 @@ import {
 
 const invalid = (message: string): ApiError => new ApiError(ErrorCode.InvalidRequest, message);
 
-/** A secret as the kubelet compares it: coordinates and credential hash. */
+/** A secret as the kubelet compares it (kubeletconfig `ImagePullSecret`): coordinates and credential hash. */
 export interface SecretIdentity {
   namespace: string;
   name: string;
   uid: string;
-  /** Lower-case hex sha256, or '' when unknown (an empty hash never matches, as in the kubelet). */
+  /**
+   * `CredentialHash`: keyring.go `hashAuthConfig` of the Secret's credential for the image's registry (lower-case
+   * hex sha256 of the JSON of `AuthConfig{Username, Password, Email}`), or a caller's hash as given; '' when
+   * unknown (an empty hash never matches, as in the kubelet).
+   */
   hash: string;
 }
 
@@ -45,22 +49,127 @@ export function dockerConfigBytes(content: string, field: string): Buffer {
   throw invalid(`${field} must be the .dockerconfigjson content: JSON text or base64-encoded JSON`);
 }
 
-/** The credential identity of `.dockerconfigjson` content: lower-case hex sha256 of its bytes. */
-export function hashDockerConfig(content: string, field = 'dockerconfigjson'): string {
-  return createHash('sha256').update(dockerConfigBytes(content, field)).digest('hex');
-}
-
 /** Normalises a caller's hash: lower case, an optional `sha256:` prefix removed. */
 export function normaliseHash(hash: string): string {
   const lower = hash.trim().toLowerCase();
   return lower.startsWith('sha256:') ? lower.slice('sha256:'.length) : lower;
 }
 
-export function secretIdentity(secret: SecretInput, defaultNamespace: string, field: string): SecretIdentity {
-  let hash = '';
-  if (typeof secret.hash === 'string' && secret.hash.trim() !== '') hash = normaliseHash(secret.hash);
-  else if (typeof secret.dockerconfigjson === 'string') hash = hashDockerConfig(secret.dockerconfigjson, `${field}.dockerconfigjson`);
-  return { namespace: secret.namespace ?? defaultNamespace, name: secret.name, uid: secret.uid ?? '', hash };
+/**
+ * A Secret as the caller gave it, before the image is known: its coordinates, the credential hash the caller
+ * gave (compared as given), and its `.dockerconfigjson` read as the kubelet reads it (registry/credentials.ts
+ * `readDockerConfig`). Which of its entries count depends on the image (`podSecretIdentities`, `recordedSecretIdentity`).
+ */
+export interface SecretSource {
+  namespace: string;
+  name: string;
+  uid: string;
+  /** The caller's `hash`, normalised; null when not given. */
+  hash: string | null;
+  /** The entries of its `.dockerconfigjson`; null when no content was given. */
+  entries: Record<string, DockerConfigEntry> | null;
+  /** Where it came from in the input (for messages). */
+  field: string;
+}
+
+/**
+ * Reads a Secret of the input. Content the kubelet cannot read (not JSON, an entry that is not an object, an
+ * `auth` that is not base64(username:password)) is an `InvalidRequest` naming the field: `secrets.MakeDockerKeyring`
+ * fails on it, and with it every pull and credential check of the pod (image_manager.go `makeLookupPullCredentialsFunc`).
+ */
+export function secretIdentity(secret: SecretInput, defaultNamespace: string, field: string): SecretSource {
+  const hash = typeof secret.hash === 'string' && secret.hash.trim() !== '' ? normaliseHash(secret.hash) : null;
+  let entries: Record<string, DockerConfigEntry> | null = null;
+  if (typeof secret.dockerconfigjson === 'string') {
+    const at = `${field}.dockerconfigjson`;
+    try {
+      entries = readDockerConfig(dockerConfigBytes(secret.dockerconfigjson, at).toString('utf8'), at);
+    } catch (err) {
+      if (err instanceof CredentialsError) {
+        throw invalid(`${err.message} (the kubelet cannot build the pod's keyring from it, so every pull and credential check with this Secret fails)`);
+      }
+      throw err;
+    }
+  }
+  return { namespace: secret.namespace ?? defaultNamespace, name: secret.name, uid: secret.uid ?? '', hash, entries, field };
+}
+
+const label = (secret: { namespace: string; name: string }): string => `${secret.namespace}/${secret.name}`;
+
+/** What the pod's Secrets count for one image, and what the service had to assume about them. */
+export interface PodSecretIdentities {
+  /** In the order the kubelet compares them (keyring order: most specific key first). */
+  identities: SecretIdentity[];
+  /** Secrets given with content that holds no entry for the image: the kubelet never compares them. */
+  withoutEntry: SecretSource[];
+  assumed: string[];
+}
+
+/**
+ * The pod's credentials for the image as the kubelet gathers them (image_manager.go `EnsureImageExists`,
+ * getPodCredentials): `keyring.Lookup(repoToPull)` over one keyring of all the pod's Secrets
+ * (credentialprovider/secrets `MakeDockerKeyring`, keyring.go `BasicDockerKeyring.Lookup`), keeping the matches
+ * that came from a Secret, each as the Secret's coordinates and the `hashAuthConfig` of the matched entry. A
+ * Secret without an entry for the image's registry gives nothing, whatever its coordinates. A Secret given by
+ * `hash` only, or by coordinates only, cannot be looked up: it is taken to have an entry, and the answer says so.
+ */
+export function podSecretIdentities(secrets: readonly SecretSource[], name: string): PodSecretIdentities {
+  const withContent = secrets.filter((secret) => secret.entries !== null);
+  const ring = new Keyring(
+    withContent.map((secret) => {
+      const tagged: Record<string, { secret: SecretSource; hash: string }> = {};
+      for (const [location, entry] of Object.entries(secret.entries ?? {})) tagged[location] = { secret, hash: secret.hash ?? entry.authConfigHash };
+      return tagged;
+    }),
+  );
+  const matches = ring.lookup(name);
+  const identities: SecretIdentity[] = [];
+  for (const { secret, hash } of matches) {
+    // A caller's hash stands for the Secret's credential for this image: one identity, however many entries match.
+    if (secret.hash !== null && identities.some((known) => known.hash === hash && known.uid === secret.uid && known.name === secret.name && known.namespace === secret.namespace)) continue;
+    identities.push({ namespace: secret.namespace, name: secret.name, uid: secret.uid, hash });
+  }
+  const withoutEntry = withContent.filter((secret) => !matches.some((match) => match.secret === secret));
+  const assumed: string[] = [];
+  for (const secret of secrets) {
+    if (secret.entries !== null) continue;
+    identities.push({ namespace: secret.namespace, name: secret.name, uid: secret.uid, hash: secret.hash ?? '' });
+    assumed.push(
+      secret.hash !== null
+        ? `${secret.field} (${label(secret)}) was given as a hash only: assumed to have an entry for ${name}, with that hash as the hashAuthConfig of its credential`
+        : `${secret.field} (${label(secret)}) was given without hash or content: assumed to have an entry for ${name}; its credential hash is unknown, so only its coordinates are compared`,
+    );
+  }
+  return { identities, withoutEntry, assumed };
+}
+
+/**
+ * The Secret a kubelet pull recorded for the repository `name` (image_manager.go `trackedToImagePullCreds`: the
+ * coordinates and `AuthConfigHash` of the credential the pull used). A `hash` is that recorded hash, compared
+ * as given. Content is resolved like the pod's (`keyring.Lookup(name)`): the service cannot know which
+ * matching entry the kubelet's pull used, so it takes the first the puller tries and says so when there were
+ * several. Content without an entry for `name` cannot have pulled it: its coordinates are kept, its hash is unknown.
+ */
+export function recordedSecretIdentity(secret: SecretSource, name: string): { identity: SecretIdentity; assumed: string[]; warnings: string[] } {
+  const identity = (hash: string): SecretIdentity => ({ namespace: secret.namespace, name: secret.name, uid: secret.uid, hash });
+  if (secret.hash !== null) return { identity: identity(secret.hash), assumed: [], warnings: [] };
+  if (secret.entries === null) {
+    return {
+      identity: identity(''),
+      assumed: [`${secret.field} (${label(secret)}) was given without hash or content: the credential hash the kubelet recorded is unknown, so only its coordinates are compared`],
+      warnings: [],
+    };
+  }
+  const matches = new Keyring([secret.entries]).lookup(name);
+  if (matches.length === 0) {
+    const text = `${secret.field} (${label(secret)}) has no entry for ${name}, so it is not the content the kubelet pulled with: its coordinates are kept, the credential hash the kubelet recorded is unknown`;
+    return { identity: identity(''), assumed: [text], warnings: [text] };
+  }
+  const assumed =
+    matches.length > 1
+      ? [`${secret.field} (${label(secret)}) has ${matches.length} entries for ${name}: the kubelet recorded the one its pull succeeded with; assumed the first it tries (keyring order)`]
+      : [];
+  return { identity: identity(matches[0].authConfigHash), assumed, warnings: [] };
 }
 
 export function serviceAccountIdentity(account: ServiceAccountInput, defaultNamespace: string): ServiceAccountIdentity {
@@ -179,10 +288,13 @@ export interface RecordCredentials {
   nodeAccessible: boolean;
   secrets: SecretIdentity[];
   serviceAccounts: ServiceAccountIdentity[];
+  /** What the service assumed about the recorded secrets (see `recordedSecretIdentity`). */
+  assumed: string[];
 }
 
 export interface PodCredentials {
-  secrets: SecretIdentity[];
+  /** The pod's Secrets as given; which of their entries count is decided per image (`podSecretIdentities`). */
+  secrets: SecretSource[];
   serviceAccount: ServiceAccountIdentity | null;
 }
 
@@ -192,8 +304,9 @@ function result(
   outcome: CredentialVerification['outcome'],
   rule: CredentialVerification['rule'],
   message: string,
+  assumed: string[] = [],
 ): CredentialVerification {
-  return { enabled: config.enabled, policy: config.enabled ? config.policy : null, required, outcome, rule, message };
+  return { enabled: config.enabled, policy: config.enabled ? config.policy : null, required, outcome, rule, message, assumed };
 }
 
 /** Verification does not apply (gate off, Always, image absent or unparsable). */
@@ -255,28 +368,51 @@ export function verifyCredentials(config: VerificationConfig, name: string, reco
   if (cached.secrets.length === 0 && cached.serviceAccounts.length === 0) {
     return result(config, true, 'MustPull', 'NoCredentialRecord', `${why}, and the pulled record lists no credentials: the pod must pull it with its own credentials`);
   }
-  for (const podSecret of pod.secrets) {
+  // image_manager.go getPodCredentials: only the pod's credentials for this image, from its Secrets (keyring.Lookup).
+  const podSecrets = podSecretIdentities(pod.secrets, name);
+  const assumed = cached.secrets.length > 0 ? [...cached.assumed, ...podSecrets.assumed] : [];
+  // image_pull_manager.go MustAttemptImagePull: every pod secret against every recorded one, the first match wins.
+  for (const podSecret of podSecrets.identities) {
     for (const cachedSecret of cached.secrets) {
       const hashesMatch = cachedSecret.hash.length > 0 && podSecret.hash === cachedSecret.hash;
       const coordinatesMatch = podSecret.uid === cachedSecret.uid && podSecret.namespace === cachedSecret.namespace && podSecret.name === cachedSecret.name;
-      const label = `${podSecret.namespace}/${podSecret.name}`;
+      const pods = label(podSecret);
       if (hashesMatch && coordinatesMatch) {
-        return result(config, true, 'Verified', 'SameSecret', `the pod has Secret ${label}, which pulled the image`);
+        return result(config, true, 'Verified', 'SameSecret', `the pod has Secret ${pods}, which pulled the image`, assumed);
       }
       if (hashesMatch) {
-        return result(config, true, 'Verified', 'IdenticalCredentials', `the pod's Secret ${label} holds byte-identical credentials to Secret ${cachedSecret.namespace}/${cachedSecret.name}, which pulled the image`);
+        return result(
+          config,
+          true,
+          'Verified',
+          'IdenticalCredentials',
+          `the pod's Secret ${pods} holds the same credential for ${name} (hashAuthConfig of username, password and email) as Secret ${label(cachedSecret)}, which pulled the image`,
+          assumed,
+        );
       }
-      if (coordinatesMatch) {
-        return result(config, true, 'Verified', 'RotatedSecret', `the pod has Secret ${label} (same UID), which pulled the image; its content was rotated in place`);
+      // The kubelet returns on matching coordinates only while the record lists fewer than writeRecordWhileMatchingLimit
+      // (100) secrets: its `return false` sits inside that check.
+      if (coordinatesMatch && cached.secrets.length < WRITE_RECORD_WHILE_MATCHING_LIMIT) {
+        return result(config, true, 'Verified', 'RotatedSecret', `the pod has Secret ${pods} (same UID), which pulled the image; its content was rotated in place`, assumed);
       }
     }
   }
   if (pod.serviceAccount !== null) {
     const account = pod.serviceAccount;
     if (cached.serviceAccounts.some((a) => a.uid === account.uid && a.namespace === account.namespace && a.name === account.name)) {
-      return result(config, true, 'Verified', 'SameServiceAccount', `the pod's service account ${account.namespace}/${account.name} pulled the image`);
+      return result(config, true, 'Verified', 'SameServiceAccount', `the pod's service account ${account.namespace}/${account.name} pulled the image`, assumed);
     }
   }
-  const has = pod.secrets.length === 0 && pod.serviceAccount === null ? 'the pod has no pull credentials' : 'the pod\'s credentials differ from those that pulled the image';
-  return result(config, true, 'MustPull', 'CredentialsDiffer', `${why}, and ${has}: the pod must pull it with its own credentials`);
+  const has =
+    podSecrets.identities.length === 0 && pod.serviceAccount === null
+      ? 'the pod has no pull credentials for it'
+      : 'the pod\'s credentials for it differ from those that pulled the image';
+  const ignored =
+    podSecrets.withoutEntry.length > 0
+      ? ` (${podSecrets.withoutEntry.map((secret) => `Secret ${label(secret)}`).join(', ')} ${podSecrets.withoutEntry.length === 1 ? 'has' : 'have'} no entry for ${name}, so the kubelet does not compare ${podSecrets.withoutEntry.length === 1 ? 'it' : 'them'})`
+      : '';
+  return result(config, true, 'MustPull', 'CredentialsDiffer', `${why}, and ${has}${ignored}: the pod must pull it with its own credentials`, assumed);
 }
+
+/** image_pull_manager.go `writeRecordWhileMatchingLimit`. */
+const WRITE_RECORD_WHILE_MATCHING_LIMIT = 100;

@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ApiError, ErrorCode } from '../common/errors.js';
-import { allowlistPattern, hashDockerConfig } from './credentials.js';
+import { hashAuthConfig } from '../registry/credentials.js';
+import { allowlistPattern } from './credentials.js';
 import { decidePull, planDecision } from './decide.js';
 import type { NodeImageInput, PullDecisionInput, RegistryAnswer } from './decision.types.js';
 import { goQuote } from './kubelet-text.js';
@@ -305,24 +305,36 @@ describe('section 4: credential verification', () => {
     });
   });
 
+  // Issue 12 replaced the old contract (the sha256 of the .dockerconfigjson bytes): content is read with the kubelet's
+  // keyring rules for the image decided, and each matching entry hashed as keyring.go hashAuthConfig does.
   describe('dockerconfigjson instead of hash', () => {
     const content = '{"auths":{"registry.io":{"auth":"dXNlcjpwYXNz"}}}';
-    const sha = createHash('sha256').update(content).digest('hex');
+    const credentialHash = hashAuthConfig({ username: 'user', password: 'pass' });
+    const onNode: NodeImageInput = { references: ['registry.io/app:1'], pulledWith: [{ secret: { namespace: 'a', name: 's', uid: 'u1', hash: credentialHash } }] };
 
-    it('is hashed with sha256 of its bytes (JSON or base64 as in Secret.data)', () => {
-      expect(hashDockerConfig(content)).toBe(sha);
-      expect(hashDockerConfig(Buffer.from(content).toString('base64'))).toBe(sha);
-      expect(() => hashDockerConfig('not json')).toThrow(ApiError);
+    it('the same credential for the image\'s registry in another Secret verifies (JSON or base64 as in Secret.data)', () => {
+      for (const dockerconfigjson of [content, Buffer.from(content).toString('base64')]) {
+        const decision = decide(onNode, { namespace: 'b', imagePullSecrets: [{ name: 'copy', uid: 'u2', dockerconfigjson }] }, 'AlwaysVerify', 'IfNotPresent', 'registry.io/app:1');
+        expect(decision.credentialVerification.rule).toBe('IdenticalCredentials');
+      }
     });
 
-    it('byte-identical credentials in another Secret verify', () => {
-      const onNode: NodeImageInput = { references: ['nginx:1.25'], pulledWith: [{ secret: { namespace: 'a', name: 's', uid: 'u1', hash: sha } }] };
-      const decision = decide(onNode, { namespace: 'b', imagePullSecrets: [{ name: 'copy', uid: 'u2', dockerconfigjson: Buffer.from(content).toString('base64') }] });
-      expect(decision.credentialVerification.rule).toBe('IdenticalCredentials');
+    it('a Secret without an entry for the image\'s registry is not compared (keyring.Lookup)', () => {
+      const pulledWithS: NodeImageInput = { references: ['nginx:1.25'], pulledWith: [{ secret: { namespace: 'b', name: 'copy', uid: 'u2', hash: credentialHash } }] };
+      const decision = decide(pulledWithS, { namespace: 'b', imagePullSecrets: [{ name: 'copy', uid: 'u2', dockerconfigjson: content }] });
+      expect(decision.credentialVerification).toMatchObject({ outcome: 'MustPull', rule: 'CredentialsDiffer' });
+    });
+
+    it('content the kubelet cannot read is a 400 naming the field', () => {
+      expect(errorOf(() => planDecision({ image: 'nginx', pod: { imagePullSecrets: [{ name: 's', dockerconfigjson: 'not json' }] } })).code).toBe(ErrorCode.InvalidRequest);
+      const badAuth = '{"auths":{"registry.io":{"auth":"dXNlcjpwYQ="}}}';
+      expect(errorOf(() => planDecision({ image: 'nginx', pod: { imagePullSecrets: [{ name: 's', dockerconfigjson: badAuth }] } })).message).toMatch(
+        /^pod\.imagePullSecrets\[0\]\.dockerconfigjson: an "auth" field is not base64\(username:password\)/,
+      );
     });
 
     it('the lookup is asked with the pod\'s dockerconfigjson contents', () => {
-      const plan = planDecision({ image: 'registry.io/app:1', pod: { imagePullSecrets: [{ name: 's', dockerconfigjson: content }, { name: 'h', hash: sha }] } });
+      const plan = planDecision({ image: 'registry.io/app:1', pod: { imagePullSecrets: [{ name: 's', dockerconfigjson: content }, { name: 'h', hash: credentialHash }] } });
       expect(plan.question).toMatchObject({ purpose: 'pull', pullSecrets: [content], secretsWithoutContent: 1 });
     });
   });

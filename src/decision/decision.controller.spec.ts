@@ -95,7 +95,7 @@ describe('POST /v1/pull-decisions', () => {
       localDigest: null,
       // Issue 12, item 4: no node.kubeletVersion means the newest modelled kubelet (1.37), where KubeletEnsureSecretPulledImages
       // is on by default (kube_features.go: beta, on from 1.35); this expectation was the gate-off (1.34) answer before.
-      credentialVerification: { enabled: true, policy: 'NeverVerifyPreloadedImages', required: false, outcome: 'NotApplicable', rule: 'ImageNotPresent', message: expect.any(String) },
+      credentialVerification: { enabled: true, policy: 'NeverVerifyPreloadedImages', required: false, outcome: 'NotApplicable', rule: 'ImageNotPresent', message: expect.any(String), assumed: [] },
       kubelet: {
         version: '1.37',
         assumed: true,
@@ -137,9 +137,9 @@ describe('POST /v1/pull-decisions', () => {
     const image = 'registry.example.com/private/app:1';
     const without = await post('/v1/pull-decisions', { image, pod: { namespace: 'team' } });
     expect(without.json()).toMatchObject({ action: 'Fail', reason: 'ErrImagePull', registry: { status: 'unauthorized' } });
-    const withSecret = await post('/v1/pull-decisions', { image, pod: { namespace: 'team', imagePullSecrets: [{ name: 'regcred', dockerconfigjson: '{"auths":{"registry.example.com":{"auth":"good"}}}' }] } });
+    const withSecret = await post('/v1/pull-decisions', { image, pod: { namespace: 'team', imagePullSecrets: [{ name: 'regcred', dockerconfigjson: '{"auths":{"registry.example.com":{"username":"good","password":"pw"}}}' }] } });
     expect(withSecret.json()).toMatchObject({ action: 'Pull', reason: 'ImageNotPresent', resolvedDigest: D1 });
-    expect(registry.calls.at(-1)?.options).toEqual({ pullSecrets: [{ dockerconfigjson: '{"auths":{"registry.example.com":{"auth":"good"}}}' }] });
+    expect(registry.calls.at(-1)?.options).toEqual({ pullSecrets: [{ dockerconfigjson: '{"auths":{"registry.example.com":{"username":"good","password":"pw"}}}' }] });
   });
 
   it('a simulated registry answer is used instead of asking', async () => {
@@ -252,7 +252,7 @@ spec:
     const response = await post('/v1/pull-decisions/manifests', {
       manifests: deployment,
       node: { images: [{ references: ['nginx:1.25'], digest: D1 }] },
-      secrets: [{ namespace: 'team', name: 'regcred', uid: 'u1', dockerconfigjson: '{"auths":{"registry.example.com":{"auth":"good"}}}' }],
+      secrets: [{ namespace: 'team', name: 'regcred', uid: 'u1', dockerconfigjson: '{"auths":{"registry.example.com":{"username":"good","password":"pw"}}}' }],
     });
     expect(response.statusCode).toBe(200);
     const body = response.json();

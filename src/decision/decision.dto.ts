@@ -74,19 +74,28 @@ const REGISTRY_STATUSES = ['ok', 'notFound', 'unauthorized', 'unavailable', 'pla
 // Input
 // ---------------------------------------------------------------------------------------------------
 
+const SECRET_HASH_DESCRIPTION =
+  'The credential hash the kubelet compares (KEP-2535): hashAuthConfig (pkg/credentialprovider/keyring.go) of the Secret\'s credential for the image\'s ' +
+  'registry, i.e. lower-case hex sha256 of the JSON of {username, password, email}, as the kubelet records it; compared as given (a sha256: prefix is ' +
+  'accepted). Issue 12 replaced the earlier contract, the sha256 of the .dockerconfigjson bytes.';
+const SECRET_CONTENT_DESCRIPTION =
+  'The .dockerconfigjson content (JSON, or base64 as in Secret.data): read with the kubelet\'s keyring rules for the image decided, so only its ' +
+  'entries for that registry count, each hashed as the kubelet hashes it (auth or username/password, other registries and white space do not ' +
+  'matter); also used to ask the registry. Never echoed.';
+
 @InputType('SecretInput', { description: 'A dockerconfigjson Secret as the kubelet identifies it' })
 export class SecretInputDto {
   @ApiPropertyOptional({ description: 'Default: the pod\'s namespace' }) @Field(() => String, { nullable: true }) @IsOptional() @IsString() namespace?: string;
   @ApiProperty({ example: 'regcred' }) @Field() @IsString() name: string;
   @ApiPropertyOptional({ example: '0b6f…' }) @Field(() => String, { nullable: true }) @IsOptional() @IsString() uid?: string;
-  @ApiPropertyOptional({ description: 'Credential identity: lower-case hex sha256 of the .dockerconfigjson bytes (a sha256: prefix is accepted)' })
-  @Field(() => String, { nullable: true })
+  @ApiPropertyOptional({ description: SECRET_HASH_DESCRIPTION })
+  @Field(() => String, { nullable: true, description: SECRET_HASH_DESCRIPTION })
   @IsOptional()
   @IsString()
   @MaxLength(256)
   hash?: string;
-  @ApiPropertyOptional({ description: 'The .dockerconfigjson content (JSON, or base64 as in Secret.data); hashed when hash is absent, and used to ask the registry. Never echoed.' })
-  @Field(() => String, { nullable: true })
+  @ApiPropertyOptional({ description: SECRET_CONTENT_DESCRIPTION })
+  @Field(() => String, { nullable: true, description: SECRET_CONTENT_DESCRIPTION })
   @IsOptional()
   @IsString()
   @MaxLength(LIMITS.dockerconfigjsonLength)
@@ -252,6 +261,10 @@ export class KubeletEventDto {
   @ApiProperty({ example: 'Pulling image "nginx:1.25"' }) @Field() message: string;
 }
 
+const ASSUMED_DESCRIPTION =
+  'What the service assumed where it cannot know what the kubelet knows: which credential a recorded pull used, whether a Secret given by hash or ' +
+  'by coordinates only has an entry for the image\'s registry. Empty when the comparison needed no assumption.';
+
 @ObjectType('CredentialVerification')
 export class CredentialVerificationDto {
   @ApiProperty() @Field() enabled: boolean;
@@ -260,6 +273,9 @@ export class CredentialVerificationDto {
   @ApiProperty({ enum: OUTCOMES }) @Field() outcome: string;
   @ApiProperty({ enum: RULES }) @Field() rule: string;
   @ApiProperty() @Field() message: string;
+  @ApiProperty({ type: [String], description: ASSUMED_DESCRIPTION })
+  @Field(() => [String], { description: ASSUMED_DESCRIPTION })
+  assumed: string[];
 }
 
 @ObjectType('RegistryError')

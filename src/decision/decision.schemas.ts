@@ -170,8 +170,8 @@ export const pullDecisionSchema = {
     localDigest: nullableString,
     credentialVerification: {
       type: 'object',
-      required: ['enabled', 'policy', 'required', 'outcome', 'rule', 'message'],
-      properties: { enabled: boolean, policy: nullableString, required: boolean, outcome: string, rule: string, message: string },
+      required: ['enabled', 'policy', 'required', 'outcome', 'rule', 'message', 'assumed'],
+      properties: { enabled: boolean, policy: nullableString, required: boolean, outcome: string, rule: string, message: string, assumed: { type: 'array', items: string } },
     },
     kubelet: kubeletSchema,
     registry: {

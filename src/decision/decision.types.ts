@@ -27,9 +27,17 @@ export interface SecretInput {
   namespace?: string;
   name: string;
   uid?: string;
-  /** Credential identity: lower-case hex sha256 of the `.dockerconfigjson` bytes (a `sha256:` prefix is accepted). */
+  /**
+   * The credential hash the kubelet compares (KEP-2535): keyring.go `hashAuthConfig` of the Secret's credential
+   * for the image's registry — lower-case hex sha256 of the JSON of `AuthConfig{Username, Password, Email}` — as
+   * the kubelet records it in its pulled records. Compared as given (a `sha256:` prefix and upper case are
+   * accepted). Issue 12 replaced the earlier contract, the sha256 of the `.dockerconfigjson` bytes.
+   */
   hash?: string;
-  /** The `.dockerconfigjson` content (JSON, or base64 as in `Secret.data`); hashed with sha256 when `hash` is absent. */
+  /**
+   * The `.dockerconfigjson` content (JSON, or base64 as in `Secret.data`): read with the kubelet's keyring rules for
+   * the image decided; only its entries for that registry count, each hashed as the kubelet hashes it.
+   */
   dockerconfigjson?: string;
 }
 
@@ -185,6 +193,12 @@ export interface CredentialVerification {
   outcome: VerificationOutcome;
   rule: VerificationRule;
   message: string;
+  /**
+   * What the service had to assume where it cannot know what the kubelet knows — which credential a recorded
+   * pull used, whether a Secret given by hash or by coordinates only has an entry for the image's registry.
+   * Empty when the comparison needed no assumption (or no comparison was made).
+   */
+  assumed: string[];
 }
 
 export type RegistryStatus = 'ok' | 'notFound' | 'unauthorized' | 'unavailable' | 'platformMissing' | 'unknown';

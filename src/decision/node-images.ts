@@ -7,7 +7,7 @@
 import { ApiError, ErrorCode } from '../common/errors.js';
 import { parseReference, validateDigest } from '../reference/parse.js';
 import type { ParsedReference } from '../reference/parsed-reference.js';
-import { type PulledRecord, type RecordCredentials, secretIdentity, serviceAccountIdentity } from './credentials.js';
+import { type PulledRecord, type RecordCredentials, recordedSecretIdentity, secretIdentity, serviceAccountIdentity } from './credentials.js';
 import { type NodeImageInput, PULLED_BY } from './decision.types.js';
 
 export interface NodeImage {
@@ -72,25 +72,36 @@ export function indexNodeImages(inputs: readonly NodeImageInput[] | undefined, n
       }
     });
     for (const name of image.names) for (const digest of image.digests) image.pullReferences.add(`${name}@${digest}`);
+    const recordWarnings: string[] = [];
     (entry.pulledWith ?? []).forEach((credential, position) => {
       const at = `${field}.pulledWith[${position}]`;
       const kinds = [credential.anonymous === true, credential.secret !== undefined && credential.secret !== null, credential.serviceAccount !== undefined && credential.serviceAccount !== null].filter(Boolean).length;
       if (kinds !== 1) throw invalid(`${at} must have exactly one of anonymous (true), secret, serviceAccount`);
       const names = credential.repository !== undefined && credential.repository !== null ? [normalisedName(credential.repository, `${at}.repository`)] : [...image.names];
+      // The record's credentialMapping is per repository name (image_pull_manager.go writePulledRecordIfChanged:
+      // trimImageTagDigest); a recorded Secret's hash is that of its credential for that repository.
+      const secret = credential.secret ? secretIdentity(credential.secret, namespace, `${at}.secret`) : null;
       for (const name of names) {
         let record = image.record.credentials.get(name);
         if (record === undefined) {
-          record = { nodeAccessible: false, secrets: [], serviceAccounts: [] } satisfies RecordCredentials;
+          record = { nodeAccessible: false, secrets: [], serviceAccounts: [], assumed: [] } satisfies RecordCredentials;
           image.record.credentials.set(name, record);
         }
         if (credential.anonymous === true) record.nodeAccessible = true;
-        if (credential.secret) record.secrets.push(secretIdentity(credential.secret, namespace, `${at}.secret`));
+        if (secret !== null) {
+          const recorded = recordedSecretIdentity(secret, name);
+          record.secrets.push(recorded.identity);
+          record.assumed.push(...recorded.assumed);
+          recordWarnings.push(...recorded.warnings);
+        }
         if (credential.serviceAccount) record.serviceAccounts.push(serviceAccountIdentity(credential.serviceAccount, namespace));
       }
     });
     if (image.record.pulledBy !== 'kubelet' && (entry.pulledWith?.length ?? 0) > 0) {
       warnings.push(`${field}: pulledWith is ignored because pulledBy is ${image.record.pulledBy} (only a completed kubelet pull records credentials)`);
       image.record.credentials.clear();
+    } else {
+      warnings.push(...recordWarnings);
     }
     return image;
   });

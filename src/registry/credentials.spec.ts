@@ -248,7 +248,7 @@ describe('decodeAuthField (pkg/credentialprovider/config.go decodeDockerConfigFi
     ['dXNlcg==', null, null, 'no ":" in the decoded bytes: "unable to parse auth field"'],
     ['Og==', '', '', 'a lone ":" is an empty username and password (strings.SplitN gives 2 parts)'],
     ['YWxpY2U6cHc6d2l0aDpjb2xvbnM=', 'alice', 'pw:with:colons', 'strings.SplitN(…, ":", 2): the password keeps its colons'],
-  ])('%j → %j / %j (%s)', (field, username, password) => {
+  ])('%j → %j / %j (%s)', (field, username, password, _rule) => {
     const decoded = decodeAuthField(field);
     if (username === null) {
       expect(decoded).toBeNull();
@@ -315,7 +315,7 @@ describe('keyringKey of schemes, userinfo and invalid URLs (keyring.go BasicDock
     ['reg.io:', 'reg.io:', 'an empty port is valid (validOptionalPort)'],
     ['[::1]:5000/x', '[::1]:5000/x', 'an IPv6 literal with a port'],
     ['reg.io?x=1#frag', 'reg.io', 'query and fragment are not part of the key'],
-  ])('%j → %j (%s)', (location, key) => {
+  ])('%j → %j (%s)', (location, key, _rule) => {
     expect(keyringKey(location)).toBe(key);
   });
 
