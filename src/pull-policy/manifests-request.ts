@@ -106,10 +106,11 @@ export function warningHeaders(result: ManifestsResult, limit = 50): string[] {
   const headers: string[] = [];
   let total = 0;
   for (const text of texts.slice(0, limit)) {
-    const ascii = text.length > WARNING_MAX_LENGTH ? `${text.slice(0, WARNING_MAX_LENGTH - 3)}...` : text;
-    total += ascii.length;
+    const cut = text.length > WARNING_MAX_LENGTH ? `${text.slice(0, WARNING_MAX_LENGTH - 3)}...` : text;
+    const header = `299 - "${cut.replace(/[^\x20-\x7e]/g, '?').replace(/["\\]/g, '\\$&')}"`;
+    total += header.length; // as written: escaping can double the text
     if (total > WARNINGS_MAX_TOTAL) break;
-    headers.push(`299 - "${ascii.replace(/[^\x20-\x7e]/g, '?').replace(/["\\]/g, '\\$&')}"`);
+    headers.push(header);
   }
   return headers;
 }
