@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { ApiError, ErrorCode } from '../common/errors.js';
-import { type ContainerReport, defaultManifests, WORKLOAD_KINDS } from './manifests.js';
+import { type ContainerReport, defaultManifests, MAX_CONTAINERS, WORKLOAD_KINDS } from './manifests.js';
 
 const HEX = 'b'.repeat(64);
 
@@ -467,6 +467,23 @@ describe('YAML aliases', () => {
     expect(written.match(/imagePullPolicy/g)).toHaveLength(1);
     const documents = parseAllDocuments(written) as unknown as { errors: unknown[] }[];
     expect(documents[0].errors).toEqual([]);
+  });
+});
+
+describe('request bounds', () => {
+  it(`takes ${MAX_CONTAINERS} containers in one request and refuses one more (413)`, () => {
+    const pod = (containers: number) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { containers: Array.from({ length: containers }, (_, i) => ({ name: `c${i}`, image: 'nginx:1.25' })) } });
+    expect(defaultManifests({ manifests: [pod(MAX_CONTAINERS / 2), pod(MAX_CONTAINERS / 2)] }).containers).toHaveLength(MAX_CONTAINERS);
+    const error = (() => {
+      try {
+        defaultManifests({ manifests: [pod(MAX_CONTAINERS / 2), pod(MAX_CONTAINERS / 2 + 1)] });
+      } catch (e) {
+        return e as ApiError;
+      }
+      throw new Error('expected a refusal');
+    })();
+    expect(error.code).toBe(ErrorCode.PayloadTooLarge);
+    expect(error.message).toBe(`manifests: more than ${MAX_CONTAINERS} containers and image volumes in one request (the limit); split the stream`);
   });
 });
 
