@@ -2,8 +2,10 @@
  * The kubelet decision tables: every `*.json` in test/fixtures/kubelet-decisions/ is an array of rows
  *   {"name", "source" (the Kubernetes file#function the row follows), "input" (a POST /v1/pull-decisions body),
  *    "expect" (a partial PullDecision: action, reason, credentialVerification, …)}
- * and every row is checked over REST (POST /v1/pull-decisions) and over GraphQL (the pullDecision query), on the
- * whole service with no rule plugins (PLUGINS_DIR is an empty directory), so answers depend on the row alone.
+ * and every row is checked over REST (POST /v1/pull-decisions), over GraphQL (the pullDecision query) and — as the
+ * one container of a Pod — over the manifest route (POST /v1/pull-decisions/manifests, the pod's Secrets given as
+ * `secrets`), on the whole service with no rule plugins (PLUGINS_DIR is an empty directory), so answers depend on
+ * the row alone.
  *
  * Rows must be self-contained: give `registry` in the input (a simulated registry: no network is used). `expect`
  * is compared with toMatchObject (objects partially, arrays element by element and of the same length). An
@@ -67,6 +69,26 @@ function selection(expected: Record<string, unknown>): string {
     .join(' ');
 }
 
+/** A row's single-container input as a Pod for POST /v1/pull-decisions/manifests. */
+function asManifest(input: Record<string, unknown>): { body: Record<string, unknown>; container: string } {
+  const pod = (input.pod ?? {}) as { namespace?: string; name?: string; imagePullSecrets?: Array<{ namespace?: string; name: string }>; serviceAccount?: unknown };
+  const namespace = pod.namespace ?? 'default';
+  const container: Record<string, unknown> = { name: 'app', image: input.image };
+  if (input.imagePullPolicy !== undefined) container.imagePullPolicy = input.imagePullPolicy;
+  const spec: Record<string, unknown> = { containers: [container] };
+  if (pod.imagePullSecrets !== undefined) spec.imagePullSecrets = pod.imagePullSecrets.map((secret) => ({ name: secret.name }));
+  const body: Record<string, unknown> = {
+    manifests: { apiVersion: 'v1', kind: 'Pod', metadata: { namespace, name: pod.name ?? 'p' }, spec },
+    registry: input.registry,
+  };
+  for (const key of ['node', 'alwaysPullImages', 'detectDrift'] as const) if (input[key] !== undefined) body[key] = input[key];
+  if (pod.imagePullSecrets !== undefined) body.secrets = pod.imagePullSecrets.map((secret) => ({ ...secret, namespace: secret.namespace ?? namespace }));
+  const known = new Set(['image', 'imagePullPolicy', 'node', 'pod', 'registry', 'alwaysPullImages', 'detectDrift']);
+  const unknown = Object.keys(input).filter((key) => !known.has(key));
+  if (unknown.length > 0) throw new Error(`a row's input has ${unknown.join(', ')}, which the manifest form of the row does not carry yet`);
+  return { body, container: 'app' };
+}
+
 const tables = loadTables();
 const pluginsDir = mkdtempSync(join(tmpdir(), 'kubelet-decisions-no-plugins-'));
 let app: NestFastifyApplication;
@@ -97,6 +119,21 @@ describe.each(tables.map((table) => [table.file, table.rows] as const))('%s', (_
     }
     expect(response.status, JSON.stringify(response.body)).toBe(200);
     expect(response.body).toMatchObject(row.expect);
+  });
+
+  it.each(cases)('manifests: %s (%s)', async (_name, _source, row) => {
+    const { body, container } = asManifest(row.input);
+    const response = await http.post('/v1/pull-decisions/manifests').set('content-type', 'application/json').send(JSON.stringify(body));
+    if ('error' in row.expect) {
+      // The same bad input: refused as a whole, or reported as this container's error, with the same code.
+      const code = (row.expect.error as { code: string }).code;
+      if (response.status === 400) expect(response.body.error.code).toBe(code);
+      else expect(response.body.results?.[0]?.error?.code, JSON.stringify(response.body)).toBe(code);
+      return;
+    }
+    expect(response.status, JSON.stringify(response.body)).toBe(200);
+    const result = (response.body.results as Array<{ container: string; decision: unknown }>).find((r) => r.container === container);
+    expect(result?.decision, JSON.stringify(response.body)).toMatchObject(row.expect);
   });
 
   it.each(cases)('GraphQL: %s (%s)', async (_name, _source, row) => {
