@@ -78,7 +78,7 @@ const RESOLVE_OPTIONS = schemaDocument.options;
  * can start with; a plain scalar starting with any other character is a string. (Checked against the
  * schema's tests in yaml-fast.spec.ts.)
  */
-export const NON_STRING_FIRST = new Set([...'yYnNtTfFoO~+-.0123456789<']);
+export const NON_STRING_FIRST = new Set([...'yYnNtTfFoOeE~+-.0123456789<']); // eE: the yaml package's YAML 1.1 float test takes `e0` (NaN)
 
 /** The value of a plain scalar, resolved as the `yaml` package does (`findScalarTagByTest`). */
 export function resolvePlain(source: string, atKey: boolean): { value: unknown; string: boolean } {
