@@ -17,7 +17,7 @@ export function loadNodeKeyring(path: string | null, key: IdentityKey): Keyring 
     throw new ConfigError('REGISTRY_AUTH_FILE', `cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
   }
   try {
-    return new Keyring([parseDockerConfig(text, 'the file', key)]);
+    return new Keyring([parseDockerConfig(text, 'the file', key, 'file')]);
   } catch (err) {
     if (err instanceof CredentialsError) throw new ConfigError('REGISTRY_AUTH_FILE', `is not a valid docker config: ${err.message}`);
     throw err;

@@ -50,8 +50,11 @@ describe('parseDockerConfig', () => {
     expect(config['e.io']).toMatchObject({ username: 'eve', password: 'pw-e' });
   });
 
-  it('reads the legacy .dockercfg shape (entries at top level)', () => {
-    expect(parseDockerConfig({ 'a.io': { auth: auth('u', 'p') } }, 'test', KEY)['a.io']).toMatchObject({ username: 'u', password: 'p' });
+  it('reads the legacy .dockercfg shape (entries at top level) from a file only: a dockerconfigjson Secret without "auths" has no entries', () => {
+    // secrets.go secretsToTrackedDockerConfigs: a kubernetes.io/dockerconfigjson Secret is read as DockerConfigJSON{Auths}.
+    expect(parseDockerConfig({ 'a.io': { auth: auth('u', 'p') } }, 'test', KEY, 'file')['a.io']).toMatchObject({ username: 'u', password: 'p' });
+    expect(parseDockerConfig({ 'a.io': { auth: auth('u', 'p') } }, 'test', KEY)).toEqual({});
+    expect(parseDockerConfig({ 'a.io': { auth: auth('u', 'p') } }, 'test', KEY, 'secret')).toEqual({});
   });
 
   it.each([
@@ -96,7 +99,7 @@ describe('credential identity (HMAC-SHA256 under CACHE_KEY_SECRET: issue 11, ite
       }),
     );
     expect(credentialIdentity({ username: 'u', password: 'p' }, randomIdentityKey())).not.toBe(credentialIdentity({ username: 'u', password: 'p' }, randomIdentityKey()));
-    const set = (key: typeof KEY) => credentialSetIdentity(Object.values(parseDockerConfig({ 'a.io': { auth: auth('u', 'p') }, 'b.io': { auth: auth('v', 'q') } }, 't', key)), key);
+    const set = (key: typeof KEY) => credentialSetIdentity(Object.values(parseDockerConfig({ auths: { 'a.io': { auth: auth('u', 'p') }, 'b.io': { auth: auth('v', 'q') } } }, 't', key)), key);
     expect(set(KEY)).toMatch(/^[0-9a-f]{32}$/);
     expect(set(KEY)).not.toBe(set(OTHER_KEY));
     expect(pullSecretsIdentity(['{"auths":{}}'], KEY)).not.toBe(pullSecretsIdentity(['{"auths":{}}'], OTHER_KEY));

@@ -134,8 +134,13 @@ export function decodeAuthField(field: string): { username: Buffer; password: Bu
  * the kubelet cannot unmarshal — not JSON, an entry that is not an object, a field that is not a string, an
  * `auth` that is not base64(username:password) — is a `CredentialsError` naming `source`, never quoting it
  * (`secrets.MakeDockerKeyring` fails the same way and the pull or credential check with it).
+ *
+ * `form`: `secret` for the `.dockerconfigjson` of a `kubernetes.io/dockerconfigjson` Secret, which the kubelet
+ * unmarshals into `DockerConfigJSON{Auths}` only (secrets.go `secretsToTrackedDockerConfigs`): without an `auths`
+ * key it has no entries, never a top-level legacy form. `file` (REGISTRY_AUTH_FILE) also takes the legacy
+ * `.dockercfg` form, as the kubelet's config-file readers do.
  */
-export function readDockerConfig(content: string | unknown, source: string): Record<string, DockerConfigEntry> {
+export function readDockerConfig(content: string | unknown, source: string, form: 'secret' | 'file' = 'secret'): Record<string, DockerConfigEntry> {
   let doc: unknown = content;
   if (typeof content === 'string') {
     try {
@@ -147,7 +152,7 @@ export function readDockerConfig(content: string | unknown, source: string): Rec
   if (!doc || typeof doc !== 'object' || Array.isArray(doc)) throw new CredentialsError(`${source} must be a JSON object`);
   const obj = doc as Record<string, unknown>;
   const hasAuths = Object.keys(obj).some((key) => key.toLowerCase() === 'auths');
-  const auths = hasAuths ? goField(obj, 'auths') : obj;
+  const auths = hasAuths ? goField(obj, 'auths') : form === 'file' ? obj : undefined;
   if (auths === undefined || auths === null) return {};
   if (typeof auths !== 'object' || Array.isArray(auths)) throw new CredentialsError(`${source}: "auths" must be an object`);
   const out: Record<string, DockerConfigEntry> = {};
@@ -181,9 +186,9 @@ export function readDockerConfig(content: string | unknown, source: string): Rec
  * Reads a docker config (see `readDockerConfig`) into credentials for the registry client. `source` names the
  * input in errors, which never quote it; `key` keys the credentials' identities.
  */
-export function parseDockerConfig(content: string | unknown, source: string, key: IdentityKey): Record<string, Credential> {
+export function parseDockerConfig(content: string | unknown, source: string, key: IdentityKey, form: 'secret' | 'file' = 'secret'): Record<string, Credential> {
   const out: Record<string, Credential> = {};
-  for (const [location, entry] of Object.entries(readDockerConfig(content, source))) {
+  for (const [location, entry] of Object.entries(readDockerConfig(content, source, form))) {
     out[location] = makeCredential({ username: entry.username, password: entry.password, identityToken: entry.identityToken }, key);
   }
   return out;
