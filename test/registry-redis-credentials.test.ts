@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { credentialIdentity, credentialSetIdentity } from '../src/registry/credentials.js';
+import { credentialIdentity, credentialSetIdentity } from '../src/common/docker-credentials.js';
 import { startTestApp } from './support/app.js';
 import { startProxy, type TestProxy } from './support/proxy.js';
 import { type RedisServer, startRedis } from './support/redis-server.js';

@@ -11,7 +11,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ApiError, ErrorCode } from '../common/errors.js';
-import { hashAuthConfig } from '../registry/credentials.js';
+import { hashAuthConfig } from '../common/docker-credentials.js';
 import { podSecretIdentities, secretIdentity } from './credentials.js';
 import { decidePull } from './decide.js';
 import type { PullDecisionInput, SecretInput } from './decision.types.js';

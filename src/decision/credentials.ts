@@ -5,7 +5,7 @@
 import { ApiError, ErrorCode } from '../common/errors.js';
 import { goTrimSpace } from '../common/go-strings.js';
 import { parseReference } from '../reference/parse.js';
-import { CredentialsError, type DockerConfigEntry, Keyring, readDockerConfig } from '../registry/credentials.js';
+import { CredentialsError, type DockerConfigEntry, Keyring, readDockerConfig } from '../common/docker-credentials.js';
 import {
   type CredentialVerification,
   type CredentialVerificationInput,
@@ -57,7 +57,7 @@ export function normaliseHash(hash: string): string {
 
 /**
  * A Secret as the caller gave it, before the image is known: its coordinates, the credential hash the caller
- * gave (compared as given), and its `.dockerconfigjson` read as the kubelet reads it (registry/credentials.ts
+ * gave (compared as given), and its `.dockerconfigjson` read as the kubelet reads it (common/docker-credentials.ts
  * `readDockerConfig`). Which of its entries count depends on the image (`podSecretIdentities`, `recordedSecretIdentity`).
  */
 export interface SecretSource {

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ApiError, ErrorCode } from '../common/errors.js';
-import { hashAuthConfig } from '../registry/credentials.js';
+import { hashAuthConfig } from '../common/docker-credentials.js';
 import { allowlistPattern } from './credentials.js';
 import { decidePull, planDecision } from './decide.js';
 import type { NodeImageInput, PullDecisionInput, RegistryAnswer } from './decision.types.js';

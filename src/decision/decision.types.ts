@@ -2,7 +2,7 @@
  * Input and output of the kubelet pull decision (`POST /v1/pull-decisions`, GraphQL `pullDecision`).
  * Plain data only; see decide.ts for the rules.
  */
-import type { PluginReport } from '../plugin-host/plugin-runner.js';
+import type { PluginReport } from '../common/plugin-run.js';
 import type { PullPolicy } from '../reference/parsed-reference.js';
 
 export type { PluginReport, PullPolicy };

@@ -5,6 +5,7 @@
  * A plugin is a JavaScript module in PLUGINS_DIR whose default export (or `module.exports`) is a Plugin.
  * Contract: ../shared/spec/service-design.md, section Plugins.
  */
+import type { PluginRequestContext, PluginVerdict } from '../common/plugin-run.js';
 import type { ParsedReference, PullPolicy } from '../reference/parsed-reference.js';
 
 export type { ParsedReference, PullPolicy };
@@ -19,20 +20,7 @@ export const PLUGIN_API_VERSION = '1.0.0';
 export type PluginOperation = 'decision' | 'default' | 'manifest' | 'admission';
 export const PLUGIN_OPERATIONS: readonly PluginOperation[] = ['decision', 'default', 'manifest', 'admission'];
 
-export type PluginVerdict = 'allow' | 'warn' | 'deny';
-
-/** What the caller said about where the image is used; every field is optional. */
-export interface PluginRequestContext {
-  namespace?: string;
-  labels?: Readonly<Record<string, string>>;
-  /** Kind of the object (`Pod`, `Deployment`, …). */
-  kind?: string;
-  /** Name of the object. */
-  name?: string;
-  /** Name of the container. */
-  container?: string;
-  readonly [key: string]: unknown;
-}
+export type { PluginRequestContext, PluginVerdict };
 
 /** One question to a plugin: an image (already parsed) and its pull policy, in a context. */
 export interface PluginInput {

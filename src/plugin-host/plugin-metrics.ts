@@ -9,9 +9,10 @@
  * nanoseconds to update) that the registry reads when /metrics is scraped; prom-client's labelled
  * children cost about a microsecond per plugin call. Process-wide, keyed by plugin name, like labels.
  */
+import type { PluginFailureKind } from '../common/plugin-run.js';
 import { HistogramStats, type MetricValue, registerScrapeMetric } from '../metrics/scrape-metrics.js';
 
-export type PluginFailureKind = 'error' | 'rejection' | 'timeout' | 'invalid-result' | 'invalid-mutation';
+export type { PluginFailureKind };
 export type EvaluationOutcome = 'allow' | 'warn' | 'deny' | 'error';
 
 const FAILURE_KINDS: readonly PluginFailureKind[] = ['error', 'rejection', 'timeout', 'invalid-result', 'invalid-mutation'];

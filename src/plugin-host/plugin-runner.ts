@@ -12,13 +12,14 @@
  * nothing of later requests. (A plugin stuck in a synchronous loop cannot be interrupted in-process.)
  */
 import { ApiError, ErrorCode } from '../common/errors.js';
+import type { PluginFailureKind, PluginReport, PluginRequestContext, PluginRunResult, PluginVerdict } from '../common/plugin-run.js';
 import { parseReference } from '../reference/parse.js';
 import type { ParsedReference, PullPolicy } from '../reference/parsed-reference.js';
-import type { Plugin, PluginContext, PluginInput, PluginOperation, PluginRequestContext, PluginVerdict } from './plugin-api.js';
+import type { Plugin, PluginContext, PluginInput, PluginOperation } from './plugin-api.js';
 import { PLUGIN_OPERATIONS } from './plugin-api.js';
 import type { ActivePlugin, HostLogger } from './plugin-loader.js';
 import { errorText } from './plugin-loader.js';
-import { type PluginFailureKind, type PluginStats, pluginStats } from './plugin-metrics.js';
+import { type PluginStats, pluginStats } from './plugin-metrics.js';
 import type { FailurePolicy } from './plugins-config.js';
 
 export interface PluginRunInput {
@@ -35,42 +36,7 @@ export interface PluginRunOptions {
   budgetMs?: number;
 }
 
-export type { PluginFailureKind };
-
-/** One plugin's verdict, as the answers report it (`plugins: [...]`). */
-export interface PluginReport {
-  name: string;
-  verdict: PluginVerdict;
-  message: string | null;
-  durationMs: number;
-  /** The changes this plugin made. */
-  mutated?: { image?: string; imagePullPolicy?: PullPolicy };
-  /** Present when the plugin failed; its failurePolicy turned the failure into `deny` (Fail) or `warn` (Ignore). */
-  error?: { kind: PluginFailureKind; message: string };
-}
-
-export interface PluginRunResult {
-  /** The image to use: as given, or as the plugins mutated it. */
-  image: string;
-  /** `image`, parsed. */
-  reference: ParsedReference;
-  imagePullPolicy: PullPolicy;
-  imageMutated: boolean;
-  policyMutated: boolean;
-  /** The plugins that ran, in order (a deny ends the run). */
-  plugins: PluginReport[];
-  denied: boolean;
-  /** `<plugin>: <message>` for the deny (plugin failures under `Fail` included). */
-  denyMessages: string[];
-  /** `<plugin>: <message>` for every warn (plugin failures under `Ignore` included). */
-  warnings: string[];
-  /**
-   * The caller's budget (`budgetMs`) ran out: a plugin was not run, or not waited for, because of it. The
-   * failures it caused are reported under each plugin's failurePolicy, but a caller with a failure policy of
-   * its own for running out of time (the admission webhooks) decides by this instead.
-   */
-  budgetExhausted: boolean;
-}
+export type { PluginFailureKind, PluginReport, PluginRunResult };
 
 const EMPTY_CONTEXT: PluginRequestContext = Object.freeze({});
 const VERDICTS = ['allow', 'warn', 'deny'] as const;

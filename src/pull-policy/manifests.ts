@@ -50,7 +50,7 @@ import {
   unsupportedPullPolicyMessage,
 } from './pull-policy.js';
 import { applyYamlEdits, parseYamlSource, type PathSegment, type YamlFieldEdit, type YamlSource, yamlValueOf } from './yaml-source.js';
-import type { PluginReport } from '../plugin-host/index.js';
+import type { PluginReport } from '../common/plugin-run.js';
 import { type FeatureGatesInput, type ImageVolumeGate, imageVolumeGate, kubernetesRelease, validateFeatureGates } from './kubernetes-release.js';
 
 export type ManifestFormat = 'yaml' | 'json' | 'object' | 'list';

@@ -9,7 +9,7 @@
  * plugin), `denyMessages` and a warning. `warn` adds warnings; `mutate` changes the image and/or policy of
  * the answer (written into the returned manifests), and `beforePlugins` keeps what the defaulting gave.
  */
-import type { PluginReport, PluginRequestContext, PluginRunResult } from '../plugin-host/index.js';
+import type { PluginReport, PluginRequestContext, PluginRunResult } from '../common/plugin-run.js';
 import type { ParsedReference, PullPolicy } from '../reference/parsed-reference.js';
 import type { ContainerChange, ContainerReason, ContainerReport, ManifestsResult, ManifestsWalk } from './manifests.js';
 import { isPullPolicy, policyWarnings, type PullPolicyInput, type PullPolicyReason, type PullPolicyResult } from './pull-policy.js';

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../config/config.js';
-import { CredentialsError, type IdentityKey, Keyring, parseDockerConfig } from './credentials.js';
+import { CredentialsError, type IdentityKey, Keyring, parseDockerConfig } from '../common/docker-credentials.js';
 
 /** `key` keys the credentials' identities (see credentialIdentity). */
 export function loadNodeKeyring(path: string | null, key: IdentityKey): Keyring {

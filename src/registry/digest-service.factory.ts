@@ -6,7 +6,7 @@
 import { type AppConfig, ConfigError } from '../config/config.js';
 import { CircuitBreakers } from './circuit-breaker.js';
 import { loadNodeKeyring } from './credential-file.js';
-import { type IdentityKey, type Keyring, randomIdentityKey } from './credentials.js';
+import { type IdentityKey, type Keyring, randomIdentityKey } from '../common/docker-credentials.js';
 import type { DigestCache } from './digest-cache.js';
 import { DigestService } from './digest.service.js';
 import type { Resolver } from './egress-connector.js';

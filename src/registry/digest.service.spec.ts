@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError, ErrorCode, ErrorReason } from '../common/errors.js';
-import { type IdentityKey, Keyring, parseDockerConfig, randomIdentityKey } from './credentials.js';
+import { type IdentityKey, Keyring, parseDockerConfig, randomIdentityKey } from '../common/docker-credentials.js';
 import type { LockResult } from './digest-cache.js';
 import { DigestService } from './digest.service.js';
 import { EgressPolicy } from './egress-guard.js';

@@ -17,7 +17,7 @@ import {
   lookupCredentials,
   parseDockerConfig,
   pullSecretsIdentity,
-} from './credentials.js';
+} from '../common/docker-credentials.js';
 import { type DigestCache, keepUntil, type RefRecord, refKey } from './digest-cache.js';
 import { type EgressPolicy, preflightEgress } from './egress-guard.js';
 import { type Platform, parsePlatform } from './manifest.js';

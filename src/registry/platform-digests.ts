@@ -5,7 +5,7 @@
  */
 import { ApiError, ErrorCode, ErrorReason } from '../common/errors.js';
 import type { ParsedReference } from '../reference/parsed-reference.js';
-import type { Credential } from './credentials.js';
+import type { Credential } from '../common/docker-credentials.js';
 import type { ContentRecord, DigestCache, RefRecord } from './digest-cache.js';
 import {
   formatPlatform,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseDockerConfig, randomIdentityKey } from './credentials.js';
+import { parseDockerConfig, randomIdentityKey } from '../common/docker-credentials.js';
 import { RegistryAuth } from './registry-auth.js';
 import { endpointFor, plainHttpSet } from './registry-endpoint.js';
 import type { HttpRequest, HttpResponse, RegistryHttp } from './registry-http.js';

@@ -5,7 +5,7 @@
  */
 import { ApiError, ErrorCode } from '../common/errors.js';
 import { LruMap } from '../common/lru.js';
-import type { Credential } from './credentials.js';
+import type { Credential } from '../common/docker-credentials.js';
 import type { RegistryEndpoint } from './registry-endpoint.js';
 import { statusError } from './registry-errors.js';
 import type { RegistryHttp } from './registry-http.js';

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { ApiError, ErrorCode } from '../common/errors.js';
 import { parseRetryAfter } from './circuit-breaker.js';
-import type { Credential } from './credentials.js';
+import type { Credential } from '../common/docker-credentials.js';
 import { bareMediaType, DIGEST_PATTERN, MANIFEST_ACCEPT } from './manifest.js';
 import { type AuthContext, RegistryAuth } from './registry-auth.js';
 import { blobUrl, endpointFor, manifestUrl, type RegistryEndpoint } from './registry-endpoint.js';

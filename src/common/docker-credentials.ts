@@ -1,10 +1,11 @@
 /**
  * Registry credentials (pure): docker config files and pull secrets, matched to images with the
  * kubelet's keyring rules (pkg/credentialprovider/keyring.go). Secrets stay inside `Credential`
- * objects; everything that leaves this module (identities, errors) is derived without them.
+ * objects; everything that leaves this module (identities, errors) is derived without them. Shared by
+ * the registry client and the decision core, which must not import src/registry (.dependency-cruiser.cjs).
  */
 import { createHash, createHmac, createSecretKey, type KeyObject, randomBytes } from 'node:crypto';
-import { goTrimSpace } from '../common/go-strings.js';
+import { goTrimSpace } from './go-strings.js';
 
 export interface Credential {
   username?: string;
@@ -339,6 +340,7 @@ function goParseHost(host: string): string | null {
  * and for an empty host (Go keeps such a key, but it has no label to match any image's host).
  */
 function parseUrlish(s: string): { host: string; path: string } | null {
+  // eslint-disable-next-line no-control-regex -- deliberate: Go's url.Parse rejects control characters
   if (/[\x00-\x1f\x7f]/.test(s)) return null;
   const hash = s.indexOf('#');
   if (hash >= 0 && goUnescape(s.slice(hash + 1), false) === null) return null;

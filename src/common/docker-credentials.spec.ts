@@ -18,7 +18,7 @@ import {
   pullSecretsIdentity,
   randomIdentityKey,
   readDockerConfig,
-} from './credentials.js';
+} from './docker-credentials.js';
 
 const auth = (user: string, password: string): string => Buffer.from(`${user}:${password}`).toString('base64');
 const KEY = createSecretKey(Buffer.from('test-cache-key-secret-of-32-chars!'));
