@@ -15,7 +15,7 @@ import { loadConfig } from '../src/config/config.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const K8S = join(ROOT, 'deploy/kubernetes');
-type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Obj = Record<string, any>;
 
 function documents(file: string): Obj[] {
   const docs = parseAllDocuments(readFileSync(join(K8S, file), 'utf8'));

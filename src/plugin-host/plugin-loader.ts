@@ -143,7 +143,7 @@ export async function discoverPlugins(dir: string): Promise<Candidate[]> {
     entries = await readdir(dir, { withFileTypes: true });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw new Error(`Plugins folder ${dir} cannot be read: ${(error as Error).message}`);
+    throw new Error(`Plugins folder ${dir} cannot be read: ${(error as Error).message}`, { cause: error });
   }
   const candidates: Candidate[] = [];
   for (const entry of entries) {

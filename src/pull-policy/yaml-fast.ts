@@ -94,6 +94,7 @@ export function resolvePlain(source: string, atKey: boolean): { value: unknown; 
   return { value: isScalar(resolved) ? resolved.value : resolved, string: false };
 }
 
+// eslint-disable-next-line no-control-regex -- deliberate: text with control characters is left to the full YAML reader
 const FORBIDDEN = /[\t\uFEFF\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u2028\u2029\uFFFE\uFFFF]|\r(?!\n)/;
 /** Characters that cannot start a plain scalar here (`-` only when followed by a space, checked apart). */
 const INDICATORS = new Set([...'?:,[]{}#&*!|>\'"%@`']);

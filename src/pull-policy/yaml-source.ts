@@ -205,7 +205,6 @@ function checkComposed(document: Document.Parsed, what: string, where: (offset: 
       if (result.depth + 1 > frame.depth) frame.depth = result.depth + 1;
       if (frame.depth > MAX_NESTING) throw tooDeep(frame.node);
       frame.size += result.size;
-      result = undefined;
     }
     if (frame.next < frame.children.length) {
       result = enter(frame.children[frame.next++]);

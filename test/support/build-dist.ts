@@ -21,7 +21,7 @@ export default function buildDist(): void {
     const message = `The build failed (tsc -p tsconfig.build.json, exit code ${status ?? 'none'}); the tests that start dist/src/main.js cannot run:\n${output}`;
     // Printed at once as well: vitest reports a failed globalSetup after a misleading "No test files found".
     process.stderr.write(`\n${message}\n\n`);
-    throw new Error(message);
+    throw new Error(message, { cause: error });
   }
   process.stdout.write(`dist/ built for the compiled-service tests (tsc -p tsconfig.build.json, ${((Date.now() - started) / 1000).toFixed(1)} s)\n`);
 }
