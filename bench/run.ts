@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: the speed targets of the issues, measured in one run so ratios compare like with like.
  * Sections: parser (in-process), http (REST vs a bare Fastify route), digests (real registry and Redis),
- * decisions (pull decisions, plugins), plugins (the bundled plugins in-process), manifests (in-process defaulting), admission (webhook, 60 s sustained).
+ * decisions (pull decisions, plugins), plugins (the bundled plugins in-process), manifests (in-process defaulting), admission (webhook, 60 s sustained),
+ * soak (BENCH_SOAK_SECONDS, default 600, of mixed traffic while the registry and Redis are killed and restarted).
  * Pass section names to run only some: `npm run bench -- parser http`.
  * The load generator shares the machine with the servers: absolute numbers are noisy, ratios are not.
  */
@@ -11,6 +12,7 @@ import { buildCorpus } from './corpus.js';
 import { benchDecisions, benchManifests, benchPluginRunner } from './decisions.js';
 import { benchAdmission } from './admission.js';
 import { benchDigests } from './digests.js';
+import { benchSoak } from './soak.js';
 import { compare, DIST_ROOT, fmt, line, load, percent, ratio, startServer } from './support.js';
 
 const DURATION = Number(process.env.BENCH_SECONDS ?? 9); // per server, split into BENCH_ROUNDS alternating rounds
@@ -95,6 +97,7 @@ const SECTIONS: Record<string, () => void | Promise<void>> = {
   plugins: benchPluginRunner,
   manifests: benchManifests,
   admission: () => benchAdmission(DURATION, Number(process.env.BENCH_SUSTAIN_SECONDS ?? 60)),
+  soak: () => benchSoak(Number(process.env.BENCH_SOAK_SECONDS ?? 600)),
 };
 const wanted = process.argv.slice(2).filter((arg) => arg in SECTIONS);
 for (const name of wanted.length ? wanted : Object.keys(SECTIONS)) {
