@@ -3,7 +3,8 @@
  * with hostile values — deep nesting, 200 KB strings, NUL, lone surrogates (escaped and as invalid UTF-8),
  * wrong types, `__proto__`/`constructor` keys, YAML alias bombs, huge arrays — and with generated bodies.
  * Whatever comes in: no 5xx (a registry's 502/503/504 on lookup routes aside, with a Registry* code), no
- * answer that costs more than 2 s of CPU (wall time is bounded against hangs only: the machine is shared), `/healthz` still 200 after each route, and no prototype polluted.
+ * answer that costs more than 2 s of CPU (wall time is bounded against hangs only: the machine is shared),
+ * `/healthz` still 200 after each route, and no prototype polluted.
  *
  * The routes and fields are read from the running service, so a new route or field is walked without
  * changing this file. Lookups go to registries that cannot be reached from here (no network), bounded by
