@@ -85,7 +85,7 @@ export async function createApp(config: AppConfig, logger: Logger = createLogger
     ...digestRoutes(app.get(DigestService)),
     ...decisionRoutes(app.get(DecisionService)),
   ];
-  mountApiDocs(app, directRoutes);
+  mountApiDocs(app, directRoutes, auth);
   await app.init();
   registerDirectRoutes(fastify, directRoutes, auth); // after init: Nest's error handler is in place
   return app;

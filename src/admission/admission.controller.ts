@@ -18,7 +18,7 @@ export class AdmissionController {
 
   @Post('admission/mutate')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Mutating webhook: plugin mutations and imagePullPolicy defaulting as a JSONPatch; warn verdicts as warnings' })
+  @ApiOperation({ operationId: 'admissionMutate', summary: 'Mutating webhook: plugin mutations and imagePullPolicy defaulting as a JSONPatch; warn verdicts as warnings' })
   @ApiQuery({ name: 'timeout', required: false, description: 'Set by the API server (`10s`); caps the time budget' })
   @ApiBody(REVIEW_BODY)
   @ApiOkResponse({ description: 'AdmissionReview with response' })
@@ -29,7 +29,7 @@ export class AdmissionController {
 
   @Post('admission/validate')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Validating webhook: deny verdicts refuse the object (the message names the plugin)' })
+  @ApiOperation({ operationId: 'admissionValidate', summary: 'Validating webhook: deny verdicts refuse the object (the message names the plugin)' })
   @ApiQuery({ name: 'timeout', required: false, description: 'Set by the API server (`10s`); caps the time budget' })
   @ApiBody(REVIEW_BODY)
   @ApiOkResponse({ description: 'AdmissionReview with response' })
@@ -40,7 +40,7 @@ export class AdmissionController {
 
   @Post('externaldata')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Gatekeeper external-data provider: digest and policy summary per image key' })
+  @ApiOperation({ operationId: 'externalData', summary: 'Gatekeeper external-data provider: digest and policy summary per image key' })
   @ApiBody({ schema: { type: 'object', description: 'externaldata.gatekeeper.sh/v1beta1 ProviderRequest', additionalProperties: true } })
   @ApiOkResponse({ description: 'ProviderResponse; items[].value = {digest, pinned, reference, defaultPullPolicy, verdict, messages, stale}' })
   externaldata(@Body() body: unknown): Promise<ProviderResponse> {
@@ -49,7 +49,7 @@ export class AdmissionController {
 
   @Post('externaldata/pinned')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Gatekeeper external-data provider for mutation: items[].value is the image pinned to its digest (`name@sha256:…`)' })
+  @ApiOperation({ operationId: 'externalDataPinned', summary: 'Gatekeeper external-data provider for mutation: items[].value is the image pinned to its digest (`name@sha256:…`)' })
   @ApiBody({ schema: { type: 'object', description: 'externaldata.gatekeeper.sh/v1beta1 ProviderRequest', additionalProperties: true } })
   externaldataPinned(@Body() body: unknown): Promise<ProviderResponse> {
     return this.externalData.answer(body, 'pinned');

@@ -28,11 +28,16 @@ const simulates = (input: unknown): boolean => {
   const registry = object(input)?.registry;
   return registry !== undefined && registry !== null;
 };
-const decision = (input: unknown): readonly Scope[] => (simulates(input) ? READ : READ_RESOLVE);
-const decisionList = (field: string) => (input: unknown): readonly Scope[] => {
-  const items = object(input)?.[field];
-  return Array.isArray(items) && items.length > 0 && items.every(simulates) ? READ : READ_RESOLVE;
-};
+/** A rule that reads the input, with the words that say it (in the OpenAPI description of its route). */
+function described<Rule extends (input: unknown) => readonly Scope[]>(rule: Rule, text: string): Rule & { text: string } {
+  return Object.assign(rule, { text });
+}
+const decision = described((input) => (simulates(input) ? READ : READ_RESOLVE), '`read`, and `resolve` unless `registry` simulates the registry');
+const decisionList = (field: string) =>
+  described((input) => {
+    const items = object(input)?.[field];
+    return Array.isArray(items) && items.length > 0 && items.every(simulates) ? READ : READ_RESOLVE;
+  }, `\`read\`, and \`resolve\` unless every item of \`${field}\` simulates the registry (\`registry\`)`);
 
 /** REST routes of other modules, by `METHOD /route/pattern` (Fastify's pattern, as in the access log). */
 export const ROUTE_SCOPES: Readonly<Record<string, ScopeRule>> = {
@@ -69,6 +74,12 @@ export const GRAPHQL_SCOPES: Readonly<Record<string, ScopeRule>> = {
   'Query.digests': RESOLVE,
   'Query.plugins': READ,
 };
+
+/** The scopes of a rule in words: `` `read` ``, `` `read` and `resolve` ``, or what a rule that reads the input says. */
+export function scopeRuleText(rule: ScopeRule): string {
+  if (typeof rule !== 'function') return rule.map((scope) => `\`${scope}\``).join(' and ');
+  return (rule as { text?: string }).text ?? 'depending on the request';
+}
 
 export function scopesOf(rule: ScopeRule | undefined, input: unknown): readonly Scope[] | null {
   if (rule === undefined) return null;

@@ -92,7 +92,7 @@ function sharedAnswerHandler(route: DirectRoute) {
   };
 }
 
-/** The operation as @nestjs/swagger writes it for a controller method (same operationId, so generated clients keep their names). */
+/** The operation as @nestjs/swagger writes it for a controller method; its operationId is stable (test/openapi.test.ts lists them). */
 export function openApiOperation(operation: {
   operationId: string;
   tag: string;

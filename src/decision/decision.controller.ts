@@ -15,7 +15,7 @@ export class DecisionController {
 
   @Post('batch')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Up to 1 000 decisions in one call; each answer is ok or carries its error, in input order; the registry is asked once per distinct reference and credentials' })
+  @ApiOperation({ operationId: 'decidePulls', summary: 'Up to 1 000 decisions in one call; each answer is ok or carries its error, in input order; the registry is asked once per distinct reference and credentials' })
   @ApiBody({ type: PullDecisionsBatchBody })
   @ApiOkResponse({ type: PullDecisionsBatchResponseDto })
   @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'InvalidRequest' })
@@ -27,6 +27,7 @@ export class DecisionController {
   @Post('manifests')
   @HttpCode(200)
   @ApiOperation({
+    operationId: 'decideManifestPulls',
     summary: 'What would happen on this node for every container of some manifests (a whole Deployment) in one call',
     description:
       'Each container gets the policy its pods get (defaulting, previous, AlwaysPullImages), the pod\'s pull secrets and service account ' +

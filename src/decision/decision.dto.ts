@@ -216,7 +216,7 @@ export class PullDecisionInputDto {
   @IsString({ message: 'image must be a string' })
   @MaxLength(LIMITS.imageLength)
   image: string;
-  @ApiPropertyOptional({ description: 'Always, IfNotPresent or Never; absent: defaulted as the API server does', nullable: true })
+  @ApiPropertyOptional({ type: String, description: 'Always, IfNotPresent or Never; absent: defaulted as the API server does', nullable: true })
   @Field(() => String, { nullable: true })
   @IsOptional()
   @IsString()

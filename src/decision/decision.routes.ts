@@ -15,7 +15,7 @@ export function decisionRoutes(decisions: DecisionService): DirectRoute[] {
       schema: { body: pullDecisionBodySchema, response: { 200: pullDecisionSchema } },
       handle: (request) => decisions.decide(request.body as PullDecisionInput),
       openapi: openApiOperation({
-        operationId: 'DecisionController_decide',
+        operationId: 'decidePull',
         tag: 'pull-decisions',
         summary: 'What the kubelet does when it starts this container: use the local image, pull, or fail — and why',
         description:

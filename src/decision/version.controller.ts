@@ -55,6 +55,7 @@ const ANSWER: VersionAnswer = {
 export class VersionController {
   @Get('version')
   @ApiOperation({
+    operationId: 'getVersion',
     summary: 'The kubelet releases decisions model (node.kubeletVersion), the default when none is given, and each release\'s feature gate defaults',
     description: 'Gate stages and defaults are those of pkg/features/kube_features.go (versioned feature specs).',
   })

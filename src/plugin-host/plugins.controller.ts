@@ -10,7 +10,7 @@ export class PluginsController {
   constructor(private readonly host: PluginHost) {}
 
   @Get()
-  @ApiOperation({ summary: 'The rule plugins: active, failed (optional ones) and disabled, in run order' })
+  @ApiOperation({ operationId: 'listPlugins', summary: 'The rule plugins: active, failed (optional ones) and disabled, in run order' })
   @ApiOkResponse({ type: PluginsResponseDto })
   list(): { plugins: PluginInfo[] } {
     return { plugins: this.host.list() };

@@ -15,6 +15,7 @@ export class PullPolicyController {
   @Post('pull-policy/default')
   @HttpCode(200)
   @ApiOperation({
+    operationId: 'defaultPullPolicy',
     summary: 'The imagePullPolicy the API server gives a container (defaulting, validation, AlwaysPullImages), then the rule plugins',
     description:
       'The rule plugins (operation `default`) see the defaulted policy and the `context`; their verdicts are in `plugins`. ' +
@@ -30,6 +31,7 @@ export class PullPolicyController {
   @Post('manifests/default')
   @HttpCode(200)
   @ApiOperation({
+    operationId: 'defaultManifests',
     summary: 'Fill imagePullPolicy in Kubernetes manifests as the API server would, with a per-container report',
     description:
       'JSON body: manifests as YAML/JSON text, an object or a list; the answer keeps the form (YAML keeps comments and layout). ' +

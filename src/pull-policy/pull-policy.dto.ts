@@ -182,7 +182,7 @@ export class DefaultPullPolicyBody {
   @MaxLength(MAX_IMAGE_LENGTH, { message: `image must be at most ${MAX_IMAGE_LENGTH} characters` })
   image: string;
 
-  @ApiPropertyOptional({ description: 'The given value; empty or absent means "let the API server default it"', example: 'IfNotPresent', nullable: true })
+  @ApiPropertyOptional({ type: String, description: 'The given value; empty or absent means "let the API server default it"', example: 'IfNotPresent', nullable: true })
   @Field(() => String, { nullable: true, description: 'Always, IfNotPresent or Never; empty or absent: defaulted' })
   @IsOptional()
   @IsString({ message: 'imagePullPolicy must be a string' })

@@ -14,7 +14,7 @@ export class ReferenceController {
 
   @Post('parse')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Parse 1 to 10 000 image references; answers are in input order' })
+  @ApiOperation({ operationId: 'parseReferences', summary: 'Parse 1 to 10 000 image references; answers are in input order' })
   @ApiOkResponse({ type: ParseReferencesResponseDto })
   @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'InvalidRequest' })
   @ApiBody({ type: ParseReferencesBody })

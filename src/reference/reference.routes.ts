@@ -13,7 +13,7 @@ export function referenceRoutes(references: ReferenceService): DirectRoute[] {
       handle: (request) => references.parseShared((request.query as { reference: string }).reference),
       sharedAnswers: true,
       openapi: openApiOperation({
-        operationId: 'ReferenceController_parse',
+        operationId: 'parseReference',
         tag: 'references',
         summary: 'Parse one image reference exactly as Kubernetes does',
         query: [{ name: 'reference', required: true, description: 'Image reference as written in a pod spec', example: 'nginx:1.25' }],

@@ -13,7 +13,7 @@ export class DigestsController {
 
   @Post()
   @HttpCode(200)
-  @ApiOperation({ summary: 'Resolve 1 to 1 000 images, optionally with pull secrets; answers are in input order' })
+  @ApiOperation({ operationId: 'resolveDigests', summary: 'Resolve 1 to 1 000 images, optionally with pull secrets; answers are in input order' })
   @ApiOkResponse({ type: DigestsResponseDto })
   @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'InvalidRequest' })
   @UseInterceptors(JsonBufferInterceptor) // up to 1 000 answers

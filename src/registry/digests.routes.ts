@@ -18,7 +18,7 @@ export function digestRoutes(digests: DigestService): DirectRoute[] {
       },
       sharedAnswers: true, // cachedAnswer's answers are shared; resolve's are promises, serialised each time
       openapi: openApiOperation({
-        operationId: 'DigestsController_resolve',
+        operationId: 'resolveDigest',
         tag: 'digests',
         summary: 'Resolve an image tag to its digest at the registry (cached; stale answers while the registry fails)',
         query: [
