@@ -13,6 +13,9 @@ import { readdir, stat } from 'node:fs/promises';
 import { basename, extname, join, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Ajv, type ValidateFunction } from 'ajv';
+import { deepFreeze } from '../common/deep-freeze.js';
+import { errorText } from '../common/error-text.js';
+import { withTimeout } from '../common/with-timeout.js';
 import { parseReference } from '../reference/parse.js';
 import {
   PLUGIN_API_VERSION,
@@ -420,35 +423,6 @@ export function redact(options: Record<string, unknown>, secretKeys: readonly st
   const copy = walk(options, 0) as Record<string, unknown>;
   for (const key of secretKeys) if (key in copy) copy[key] = '[redacted]';
   return copy;
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const item of Object.values(value as object)) deepFreeze(item);
-  }
-  return value;
-}
-
-async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms);
-    timer.unref?.();
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-export function errorText(error: unknown, withName = false): string {
-  if (error instanceof Error) {
-    const message = error.message.split('\n')[0];
-    return withName && error.name !== 'Error' ? `${error.name}: ${message}` : message || error.name;
-  }
-  return typeof error === 'string' ? error : `non-error thrown: ${String(error)}`;
 }
 
 /** The first stack frame inside the plugin's file (`/abs/file.js:12:5`). */

@@ -11,6 +11,7 @@
  * plugin's late answer is dropped, so a hung plugin costs each request at most its timeout and holds
  * nothing of later requests. (A plugin stuck in a synchronous loop cannot be interrupted in-process.)
  */
+import { errorText } from '../common/error-text.js';
 import { ApiError, ErrorCode } from '../common/errors.js';
 import type { PluginFailureKind, PluginReport, PluginRequestContext, PluginRunResult, PluginVerdict } from '../common/plugin-run.js';
 import { parseReference } from '../reference/parse.js';
@@ -18,7 +19,6 @@ import type { ParsedReference, PullPolicy } from '../reference/parsed-reference.
 import type { Plugin, PluginContext, PluginInput, PluginOperation } from './plugin-api.js';
 import { PLUGIN_OPERATIONS } from './plugin-api.js';
 import type { ActivePlugin, HostLogger } from './plugin-loader.js';
-import { errorText } from './plugin-loader.js';
 import { type PluginStats, pluginStats } from './plugin-metrics.js';
 import type { FailurePolicy } from './plugins-config.js';
 
