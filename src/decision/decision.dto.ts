@@ -12,6 +12,7 @@ import { PluginReportDto } from '../plugin-host/plugin.dto.js';
 import { PluginReportModel } from '../plugin-host/plugin.models.js';
 import { NEWEST_KUBERNETES_VERSION } from '../pull-policy/kubernetes-release.js';
 import { FeatureGatesInputDto, IsFeatureGates, IsPluginContext, KUBERNETES_VERSION_DESCRIPTION, PluginContextInputDto } from '../pull-policy/pull-policy.dto.js';
+import { PULL_POLICIES } from '../reference/parsed-reference.js';
 import { PullPolicyEnum } from '../reference/reference.models.js';
 import { ErrorBodyDto } from '../reference/reference.dto.js';
 import { LIMITS } from './decision.schemas.js';
@@ -332,7 +333,7 @@ export class KubeletReportDto {
 @ObjectType('PullDecision', { description: 'What the kubelet does when it starts the container, and why' })
 export class PullDecisionDto {
   @ApiProperty({ example: 'nginx:1.25' }) @Field() image: string;
-  @ApiProperty({ enum: ['Always', 'IfNotPresent', 'Never'] }) @Field(() => PullPolicyEnum) imagePullPolicy: string;
+  @ApiProperty({ enum: [...PULL_POLICIES] }) @Field(() => PullPolicyEnum) imagePullPolicy: string;
   @ApiProperty({ enum: POLICY_SOURCES }) @Field(() => PolicySourceEnum) policySource: string;
   @ApiProperty({ enum: ACTIONS }) @Field(() => PullActionEnum) action: string;
   @ApiProperty({ enum: REASONS, description: 'For Fail: the kubelet\'s error name' }) @Field() reason: string;

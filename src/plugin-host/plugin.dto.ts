@@ -1,5 +1,6 @@
 /** REST (OpenAPI) shapes of the plugins, and JSON schemas the other modules can reuse for plugin reports. */
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { PULL_POLICIES } from '../reference/parsed-reference.js';
 import { PLUGIN_OPERATIONS } from './plugin-api.js';
 
 export class PluginInfoDto {
@@ -31,7 +32,7 @@ export class PluginFailureDto {
 
 export class PluginMutationDto {
   @ApiPropertyOptional() image?: string;
-  @ApiPropertyOptional({ enum: ['Always', 'IfNotPresent', 'Never'] }) imagePullPolicy?: string;
+  @ApiPropertyOptional({ enum: [...PULL_POLICIES] }) imagePullPolicy?: string;
 }
 
 /** One plugin's verdict in an answer (pull decisions, defaulting). */

@@ -14,7 +14,7 @@ import { PullPolicyEnum } from '../reference/reference.models.js';
 import { CONTAINER_TYPES, type ContainerReason, type ContainerType, type ManifestFormat, type UpdateMode } from './manifests.js';
 import { type FeatureGatesInput, KUBERNETES_VERSIONS, NEWEST_KUBERNETES_VERSION, validateFeatureGates } from './kubernetes-release.js';
 import type { PolicyAnswerReason, PolicyContextInput } from './pull-policy-plugins.js';
-import { PULL_POLICY_REASONS, type PullPolicyReason } from './pull-policy.js';
+import { PULL_POLICIES, PULL_POLICY_REASONS, type PullPolicyReason } from './pull-policy.js';
 
 // The graphql package ships CommonJS and ES module builds; @nestjs/graphql recognises custom scalars with
 // `instanceof` against the CommonJS one (see plugin-host/plugin.models.ts).
@@ -158,7 +158,7 @@ export class PluginContextInputDto implements PolicyContextInput {
 @ObjectType('PolicyBeforePlugins', { description: 'The image and policy as the API server\'s defaulting gave them, before the rule plugins changed them' })
 export class PolicyBeforePluginsDto {
   @ApiProperty({ example: 'nginx:1.25' }) @Field() image: string;
-  @ApiProperty({ enum: ['Always', 'IfNotPresent', 'Never'] }) @Field(() => PullPolicyEnum) imagePullPolicy: string;
+  @ApiProperty({ enum: [...PULL_POLICIES] }) @Field(() => PullPolicyEnum) imagePullPolicy: string;
   @ApiProperty({ enum: PULL_POLICY_REASONS }) @Field(() => PullPolicyReasonEnum) reason: PullPolicyReason;
 }
 
@@ -207,7 +207,7 @@ export class DefaultPullPolicyBody {
 @ObjectType('PullPolicyResult', { description: 'The imagePullPolicy the API server gives a container, then what the rule plugins say' })
 export class PullPolicyResultDto {
   @ApiProperty({ example: 'nginx:1.25', description: 'The image (as a rule plugin rewrote it, if one did)' }) @Field() image: string;
-  @ApiProperty({ enum: ['Always', 'IfNotPresent', 'Never'], example: 'IfNotPresent', description: 'The policy (as a rule plugin set it, if one did)' })
+  @ApiProperty({ enum: [...PULL_POLICIES], example: 'IfNotPresent', description: 'The policy (as a rule plugin set it, if one did)' })
   @Field(() => PullPolicyEnum)
   imagePullPolicy: string;
   @ApiProperty({ description: 'True when the API server filled the field' }) @Field() defaulted: boolean;
@@ -363,7 +363,7 @@ export class DefaultManifestsArgs {
 @ObjectType('PreviousContainer')
 export class PreviousContainerDto {
   @ApiProperty({ type: String, nullable: true }) @Field(() => String, { nullable: true }) image: string | null;
-  @ApiProperty({ enum: ['Always', 'IfNotPresent', 'Never'] }) @Field(() => PullPolicyEnum) imagePullPolicy: string;
+  @ApiProperty({ enum: [...PULL_POLICIES] }) @Field(() => PullPolicyEnum) imagePullPolicy: string;
 }
 
 @ObjectType('ContainerPullPolicy', { description: 'One container of the manifests and the policy it gets' })
@@ -389,7 +389,7 @@ export class ContainerReportDto {
   @ApiProperty({ type: String, nullable: true, description: 'What the API server stores (an invalid given value is shown as given)', example: 'IfNotPresent' })
   @Field(() => String, { nullable: true })
   imagePullPolicy: string | null;
-  @ApiProperty({ type: String, nullable: true, enum: ['Always', 'IfNotPresent', 'Never'], description: 'What pods run with (Always for templates under AlwaysPullImages)' })
+  @ApiProperty({ type: String, nullable: true, enum: [...PULL_POLICIES], description: 'What pods run with (Always for templates under AlwaysPullImages)' })
   @Field(() => PullPolicyEnum, { nullable: true })
   podPullPolicy: string | null;
   @ApiProperty() @Field() defaulted: boolean;

@@ -23,11 +23,10 @@
 import { ApiError, ErrorCode } from '../common/errors.js';
 import { hasGoSurroundingSpace } from '../common/go-strings.js';
 import { parseReference } from '../reference/parse.js';
-import type { ParsedReference, ParseResult, PullPolicy } from '../reference/parsed-reference.js';
+import { type ParsedReference, type ParseResult, PULL_POLICIES, type PullPolicy } from '../reference/parsed-reference.js';
 
 export type { PullPolicy };
-
-export const PULL_POLICIES: readonly PullPolicy[] = ['Always', 'IfNotPresent', 'Never'];
+export { PULL_POLICIES };
 
 export type PullPolicyReason =
   | 'NoTag'
@@ -75,7 +74,7 @@ export interface DefaultOutcome {
 }
 
 export function isPullPolicy(value: unknown): value is PullPolicy {
-  return value === 'Always' || value === 'IfNotPresent' || value === 'Never';
+  return (PULL_POLICIES as readonly unknown[]).includes(value);
 }
 
 /** True when the field counts as "not set" for the API server (absent, null or the empty string). */
@@ -86,7 +85,7 @@ export function isUnsetPolicy(value: unknown): value is null | undefined | '' {
 /** The API server's validation text for a value outside the enum (`field.NotSupported`). */
 export function unsupportedPullPolicyMessage(value: unknown, field = 'imagePullPolicy'): string {
   const shown = typeof value === 'string' ? JSON.stringify(value) : JSON.stringify(value ?? null);
-  const text = `${field}: Unsupported value: ${shown}: supported values: "Always", "IfNotPresent", "Never"`;
+  const text = `${field}: Unsupported value: ${shown}: supported values: ${PULL_POLICIES.map((p) => `"${p}"`).join(', ')}`;
   const hint = typeof value === 'string' ? PULL_POLICIES.find((p) => p.toLowerCase() === value.trim().toLowerCase()) : undefined;
   return hint !== undefined ? `${text} (values are case-sensitive: did you mean "${hint}"?)` : text;
 }

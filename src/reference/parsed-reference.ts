@@ -1,5 +1,14 @@
+/**
+ * imagePullPolicy values the Kubernetes API accepts, in the API's order: the one list every validator,
+ * error message, OpenAPI enum and the GraphQL `PullPolicy` enum is built from.
+ */
+export const PULL_POLICIES = ['Always', 'IfNotPresent', 'Never'] as const;
+
 /** imagePullPolicy values the Kubernetes API accepts. */
-export type PullPolicy = 'Always' | 'IfNotPresent' | 'Never';
+export type PullPolicy = (typeof PULL_POLICIES)[number];
+
+/** The values the API server's defaulting can give an empty imagePullPolicy (never `Never`). */
+export const DEFAULTED_PULL_POLICIES = ['Always', 'IfNotPresent'] as const satisfies readonly PullPolicy[];
 
 /** A reference parsed the way Kubernetes' `ParseNormalizedNamed` does (public contract field names). */
 export interface ParsedReference {

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsDefined, IsString } from 'class-validator';
 import { ErrorCode } from '../common/errors.js';
+import { DEFAULTED_PULL_POLICIES } from './parsed-reference.js';
 
 export const MAX_REFERENCES_PER_REQUEST = 10_000;
 
@@ -34,7 +35,7 @@ export class ParsedReferenceDto {
   @ApiProperty({ example: 'nginx:1.25' }) familiar: string;
   @ApiProperty({ example: 'nginx' }) familiarName: string;
   @ApiProperty({ example: 'docker.io/library/nginx:1.25' }) pullReference: string;
-  @ApiProperty({ enum: ['Always', 'IfNotPresent'], example: 'IfNotPresent' }) defaultPullPolicy: string;
+  @ApiProperty({ enum: [...DEFAULTED_PULL_POLICIES], example: 'IfNotPresent' }) defaultPullPolicy: string;
 }
 
 export class ParseOutcomeDto {

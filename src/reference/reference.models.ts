@@ -1,12 +1,10 @@
 import { ArgsType, Field, ObjectType, registerEnumType } from '@nestjs/graphql';
 import { ArrayMaxSize, ArrayMinSize, IsString } from 'class-validator';
+import { PULL_POLICIES, type PullPolicy } from './parsed-reference.js';
 import { MAX_REFERENCES_PER_REQUEST } from './reference.dto.js';
 
-export enum PullPolicyEnum {
-  Always = 'Always',
-  IfNotPresent = 'IfNotPresent',
-  Never = 'Never',
-}
+/** The GraphQL `PullPolicy` enum, built from PULL_POLICIES (each value named by itself). */
+export const PullPolicyEnum = Object.fromEntries(PULL_POLICIES.map((p) => [p, p])) as { readonly [P in PullPolicy]: P };
 registerEnumType(PullPolicyEnum, { name: 'PullPolicy', description: 'imagePullPolicy values Kubernetes accepts' });
 
 @ObjectType('ParsedReference', { description: 'An image reference parsed exactly as Kubernetes does' })
