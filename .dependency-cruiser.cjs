@@ -7,14 +7,15 @@
  * to the same rules.
  *
  * A core is any non-test file in src/reference, src/pull-policy or src/decision, except the adapters:
- * files named *.controller, *.resolver, *.module, *.service, *.dto, *.models, *.routes, *.schemas, and the
- * two adapters not yet named that way (manifests-request.ts: a Nest pipe; yaml-body.ts: a Fastify parser).
+ * files named *.controller, *.resolver, *.module, *.service, *.dto, *.models, *.routes, *.schemas, and any
+ * file in a module's http/ folder (the other Nest and Fastify glue: pipes, parameter decorators, body
+ * parsers, e.g. src/pull-policy/http/manifests-request.ts and yaml-body.ts).
  */
 const CORE_FOLDERS = '^src/(reference|pull-policy|decision)/';
 const ADAPTERS = [
   '[.](controller|resolver|module|service|dto|models|routes|schemas)[.]ts$',
   '[.](spec|test)[.]ts$',
-  '^src/pull-policy/(manifests-request|yaml-body)[.]ts$',
+  '^src/[^/]+/http/',
 ];
 const core = { path: CORE_FOLDERS, pathNot: ADAPTERS };
 
@@ -50,9 +51,11 @@ module.exports = {
     {
       name: 'core-no-adapter',
       severity: 'error',
-      comment: 'A core must not import an adapter (controller, resolver, module, service, DTO, GraphQL model, route, schema).',
+      comment:
+        'A core must not import an adapter (controller, resolver, module, service, DTO, GraphQL model, route, schema, ' +
+        'or any file in an http/ folder of a module).',
       from: core,
-      to: { reachable: true, path: '^src/.*[.](controller|resolver|module|service|dto|models|routes|schemas)[.]ts$' },
+      to: { reachable: true, path: ['^src/.*[.](controller|resolver|module|service|dto|models|routes|schemas)[.]ts$', '^src/[^/]+/http/'] },
     },
   ],
   options: {

@@ -27,16 +27,19 @@ const TREE: Record<string, string> = {
   'src/decision/registry-call.ts': "import { lookup } from '../registry/client.js';\nexport const find = lookup;\n",
   'src/decision/via-helper.ts': "import { connectTo } from '../common/net-helper.js';\nexport const connect = connectTo;\n",
   'src/decision/uses-dto.ts': "import { Dto } from './decision.dto.js';\nexport const dto = Dto;\n",
+  'src/pull-policy/uses-http.ts': "import { isYaml } from './http/media-types.js';\nexport const yaml = isYaml;\n",
   // Allowed: the YAML parser, node:crypto, a pure helper; and an adapter may import anything.
   'src/pull-policy/pure.ts':
     "import { createHash } from 'node:crypto';\nimport { parse } from 'yaml';\nimport { twice } from '../common/pure-helper.js';\nexport const all = [createHash, parse, twice];\n",
   'src/pull-policy/pull-policy.service.ts': "import { Injectable } from '@nestjs/common';\nimport { readFileSync } from 'node:fs';\nexport const all = [Injectable, readFileSync];\n",
+  'src/pull-policy/http/yaml-body.ts': "import type { FastifyInstance } from 'fastify';\nexport type App = FastifyInstance;\n",
   // What the files above import.
   'src/decision/decision.dto.ts': 'export class Dto {}\n',
   'src/plugin-host/index.ts': 'export interface PluginReport { name: string }\n',
   'src/registry/client.ts': 'export function lookup(): void {}\n',
   'src/common/net-helper.ts': "import { connect } from 'node:net';\nexport const connectTo = connect;\n",
   'src/common/pure-helper.ts': 'export const twice = (n: number): number => 2 * n;\n',
+  'src/pull-policy/http/media-types.ts': "export const isYaml = (type: string): boolean => type === 'application/yaml';\n",
 };
 
 interface Violation {
@@ -92,6 +95,7 @@ describe('enforced layers (.dependency-cruiser.cjs)', () => {
           'src/decision/registry-call.ts core-no-plugin-host-or-registry',
           'src/decision/via-helper.ts core-no-io-builtin', // through a helper outside the cores
           'src/decision/uses-dto.ts core-no-adapter',
+          'src/pull-policy/uses-http.ts core-no-adapter', // an http/ folder holds adapters
         ].sort(),
       );
       expect(violations.find((v) => v.from === 'src/decision/via-helper.ts')?.to).toBe('net');

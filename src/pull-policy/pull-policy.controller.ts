@@ -2,7 +2,7 @@ import { Body, Controller, HttpCode, Post, Res } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiBody, ApiConsumes, ApiOkResponse, ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { ErrorResponseDto } from '../reference/reference.dto.js';
-import { answerManifests, ManifestsBodyPipe, ManifestsRequest, type ManifestsRequestValue } from './manifests-request.js';
+import { answerManifests, ManifestsBodyPipe, ManifestsRequest, type ManifestsRequestValue } from './http/manifests-request.js';
 import { DefaultManifestsBody, DefaultManifestsResponseDto, DefaultPullPolicyBody, PullPolicyResultDto } from './pull-policy.dto.js';
 import type { PullPolicyAnswer } from './pull-policy-plugins.js';
 import { PullPolicyService } from './pull-policy.service.js';

@@ -6,11 +6,11 @@
  */
 import { createParamDecorator, type ExecutionContext, Injectable, type PipeTransform } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ApiError, ErrorCode } from '../common/errors.js';
-import { RequestValidationPipe } from '../common/validation.js';
-import type { ManifestsInput, ManifestsResult } from './manifests.js';
-import { parseFeatureGatesFlag } from './kubernetes-release.js';
-import { DefaultManifestsBody } from './pull-policy.dto.js';
+import { ApiError, ErrorCode } from '../../common/errors.js';
+import { RequestValidationPipe } from '../../common/validation.js';
+import type { ManifestsInput, ManifestsResult } from '../manifests.js';
+import { parseFeatureGatesFlag } from '../kubernetes-release.js';
+import { DefaultManifestsBody } from '../pull-policy.dto.js';
 import { isYamlMediaType } from './yaml-body.js';
 
 export interface RawManifestsRequest {

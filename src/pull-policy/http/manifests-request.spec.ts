@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { warningHeaders } from './manifests-request.js';
-import type { ManifestsResult } from './manifests.js';
+import type { ManifestsResult } from '../manifests.js';
 
 const result = (warnings: string[]): ManifestsResult => ({ format: 'yaml', manifests: '', containers: [], warnings, errors: [], denied: false });
 
