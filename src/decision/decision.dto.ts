@@ -93,7 +93,7 @@ export class SecretInputDto {
   @Field(() => String, { nullable: true, description: SECRET_HASH_DESCRIPTION })
   @IsOptional()
   @IsString()
-  @MaxLength(256)
+  @MaxLength(LIMITS.secretHashLength)
   hash?: string;
   @ApiPropertyOptional({ description: SECRET_CONTENT_DESCRIPTION })
   @Field(() => String, { nullable: true, description: SECRET_CONTENT_DESCRIPTION })
@@ -178,11 +178,11 @@ export class NodeInputDto {
   @IsOptional()
   @IsString()
   inspectError?: string;
-  @ApiPropertyOptional({ description: KUBELET_VERSION_DESCRIPTION, example: NEWEST_KUBELET_VERSION, maxLength: 100 })
+  @ApiPropertyOptional({ description: KUBELET_VERSION_DESCRIPTION, example: NEWEST_KUBELET_VERSION, maxLength: LIMITS.versionLength })
   @Field(() => String, { nullable: true, description: KUBELET_VERSION_DESCRIPTION })
   @IsOptional()
   @IsString()
-  @MaxLength(100)
+  @MaxLength(LIMITS.versionLength)
   kubeletVersion?: string;
 }
 
@@ -190,7 +190,7 @@ export class NodeInputDto {
 export class PodInputDto {
   @ApiPropertyOptional({ example: 'prod', default: 'default' }) @Field(() => String, { nullable: true }) @IsOptional() @IsString() namespace?: string;
   @ApiPropertyOptional() @Field(() => String, { nullable: true }) @IsOptional() @IsString() name?: string;
-  @OptionalNestedList(SecretInputDto, LIMITS.pullSecrets)
+  @OptionalNestedList(SecretInputDto, LIMITS.describedSecrets)
   imagePullSecrets?: SecretInputDto[];
   @ApiPropertyOptional({ type: ServiceAccountInputDto })
   @Field(() => ServiceAccountInputDto, { nullable: true })
@@ -395,9 +395,9 @@ export class ManifestDecisionsArgs {
   @Type(() => SimulatedRegistryInputDto)
   registry?: SimulatedRegistryInputDto;
   @ApiPropertyOptional({ default: false }) @Field(() => Boolean, { nullable: true }) @IsOptional() @IsBoolean() detectDrift?: boolean;
-  @OptionalNestedList(SecretInputDto, LIMITS.pullSecrets, 'Details of the Secrets the pods name in imagePullSecrets (matched by namespace and name)')
+  @OptionalNestedList(SecretInputDto, LIMITS.describedSecrets, 'Details of the Secrets the pods name in imagePullSecrets (matched by namespace and name)')
   secrets?: SecretInputDto[];
-  @OptionalNestedList(ServiceAccountInputDto, LIMITS.pullSecrets, 'Details of the service accounts the pods run as')
+  @OptionalNestedList(ServiceAccountInputDto, LIMITS.describedSecrets, 'Details of the service accounts the pods run as')
   serviceAccounts?: ServiceAccountInputDto[];
   @ApiPropertyOptional({ description: KUBERNETES_VERSION_DESCRIPTION, example: NEWEST_KUBERNETES_VERSION })
   @Field(() => String, { nullable: true, description: KUBERNETES_VERSION_DESCRIPTION })

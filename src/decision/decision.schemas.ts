@@ -5,18 +5,31 @@
  * decision.dto.ts documents the same shapes for OpenAPI and GraphQL; decision.schemas.spec.ts checks
  * that the response schema drops no field of a decision.
  */
+import { MAX_DOCKERCONFIGJSON_LENGTH, MAX_IMAGE_LENGTH, MAX_VERSION_LENGTH } from '../common/limits.js';
 import { pluginReportSchema } from '../plugin-host/plugin.dto.js';
 import { PULLED_BY } from './decision.types.js';
 
-/** Bounds that keep one request cheap; a node rarely has more than a few hundred images. */
+/**
+ * Bounds that keep one request cheap; a node rarely has more than a few hundred images. decision.dto.ts
+ * (class-validator, OpenAPI, GraphQL) and the schemas below both read them; the bounds other modules share
+ * live in common/limits.ts.
+ */
 export const LIMITS = {
-  imageLength: 4096,
+  imageLength: MAX_IMAGE_LENGTH,
+  versionLength: MAX_VERSION_LENGTH,
   nodeImages: 10_000,
   referencesPerImage: 100,
   credentialsPerImage: 100,
-  pullSecrets: 100,
+  /**
+   * Secrets a pod names in imagePullSecrets, and Secrets or service accounts a manifests request describes:
+   * mostly metadata (namespace, name, uid, hash) the credential checks match, content optional. Not the
+   * digest lookup's MAX_PULL_SECRETS_PER_LOOKUP (20, registry/digest.dto.ts): those are all docker configs
+   * tried against the registry.
+   */
+  describedSecrets: 100,
+  secretHashLength: 256,
   allowlist: 1_000,
-  dockerconfigjsonLength: 64 * 1024,
+  dockerconfigjsonLength: MAX_DOCKERCONFIGJSON_LENGTH,
   batch: 1_000,
 } as const;
 
@@ -33,7 +46,7 @@ const secretSchema = {
     namespace: string,
     name: string,
     uid: string,
-    hash: { type: 'string', maxLength: 256 },
+    hash: { type: 'string', maxLength: LIMITS.secretHashLength },
     dockerconfigjson: { type: 'string', maxLength: LIMITS.dockerconfigjsonLength },
   },
 } as const;
@@ -76,7 +89,7 @@ export const nodeSchema = {
     },
     inspectError: string,
     // Semantics (the supported releases, the accepted spellings) are kubelet-versions.ts's, with its 400 text.
-    kubeletVersion: { type: 'string', maxLength: 100 },
+    kubeletVersion: { type: 'string', maxLength: LIMITS.versionLength },
   },
 } as const;
 
@@ -86,7 +99,7 @@ const podSchema = {
   properties: {
     namespace: string,
     name: string,
-    imagePullSecrets: { type: 'array', maxItems: LIMITS.pullSecrets, items: secretSchema },
+    imagePullSecrets: { type: 'array', maxItems: LIMITS.describedSecrets, items: secretSchema },
     serviceAccount: serviceAccountSchema,
   },
 } as const;
@@ -226,10 +239,10 @@ export const manifestDecisionsBodySchema = {
     node: nodeSchema,
     registry: registrySchema,
     detectDrift: boolean,
-    secrets: { type: 'array', maxItems: LIMITS.pullSecrets, items: secretSchema },
-    serviceAccounts: { type: 'array', maxItems: LIMITS.pullSecrets, items: serviceAccountSchema },
+    secrets: { type: 'array', maxItems: LIMITS.describedSecrets, items: secretSchema },
+    serviceAccounts: { type: 'array', maxItems: LIMITS.describedSecrets, items: serviceAccountSchema },
     // The API server's release and gates (pull-policy/kubernetes-release.ts checks the values and names the range).
-    kubernetesVersion: { type: 'string', maxLength: 100 },
+    kubernetesVersion: { type: 'string', maxLength: LIMITS.versionLength },
     featureGates: { type: 'object', additionalProperties: false, properties: { ImageVolume: boolean } },
   },
 } as const;

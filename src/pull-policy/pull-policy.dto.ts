@@ -8,6 +8,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArgsType, Field, InputType, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
 import { IsBoolean, IsDefined, IsIn, IsOptional, IsString, MaxLength, ValidateBy, type ValidationOptions } from 'class-validator';
 import type { ValueNode } from 'graphql';
+import { MAX_IMAGE_LENGTH, MAX_VERSION_LENGTH } from '../common/limits.js';
 import { PluginReportDto } from '../plugin-host/plugin.dto.js';
 import { PluginReportModel } from '../plugin-host/plugin.models.js';
 import { PullPolicyEnum } from '../reference/reference.models.js';
@@ -19,9 +20,6 @@ import { PULL_POLICIES, PULL_POLICY_REASONS, type PullPolicyReason } from './pul
 // The graphql package ships CommonJS and ES module builds; @nestjs/graphql recognises custom scalars with
 // `instanceof` against the CommonJS one (see plugin-host/plugin.models.ts).
 const { GraphQLScalarType, Kind } = createRequire(import.meta.url)('graphql') as typeof import('graphql');
-
-/** Longest image string accepted (a reference is at most a few hundred characters; this bounds abuse). */
-export const MAX_IMAGE_LENGTH = 4096;
 
 const CONTAINER_REASONS: readonly ContainerReason[] = [...PULL_POLICY_REASONS, 'Kept', 'Plugin'];
 const ANSWER_REASONS: readonly PolicyAnswerReason[] = [...PULL_POLICY_REASONS, 'Plugin'];
@@ -313,7 +311,7 @@ export class DefaultManifestsBody {
   @ApiPropertyOptional({ description: KUBERNETES_VERSION_DESCRIPTION, example: NEWEST_KUBERNETES_VERSION })
   @IsOptional()
   @IsString({ message: 'kubernetesVersion must be a string' })
-  @MaxLength(100, { message: 'kubernetesVersion must be at most 100 characters' })
+  @MaxLength(MAX_VERSION_LENGTH, { message: `kubernetesVersion must be at most ${MAX_VERSION_LENGTH} characters` })
   kubernetesVersion?: string;
 
   @ApiPropertyOptional({ type: FeatureGatesInputDto, description: 'The API server\'s feature gates over the release\'s defaults, e.g. {"ImageVolume": true} for a 1.33 cluster that enabled the beta' })
@@ -352,7 +350,7 @@ export class DefaultManifestsArgs {
   @Field(() => String, { nullable: true, description: KUBERNETES_VERSION_DESCRIPTION })
   @IsOptional()
   @IsString({ message: 'kubernetesVersion must be a string' })
-  @MaxLength(100, { message: 'kubernetesVersion must be at most 100 characters' })
+  @MaxLength(MAX_VERSION_LENGTH, { message: `kubernetesVersion must be at most ${MAX_VERSION_LENGTH} characters` })
   kubernetesVersion?: string | null;
 
   @Field(() => FeatureGatesInputDto, { nullable: true, description: 'The API server\'s feature gates over the release\'s defaults (only ImageVolume)' })

@@ -4,6 +4,8 @@
  * of class-validator and JSON.stringify per request (the GET route's speed target is 70 % of a bare
  * Fastify route).
  */
+import { MAX_REFERENCES_PER_REQUEST } from './reference.dto.js';
+
 const nullableString = { type: ['string', 'null'] } as const;
 
 export const parsedReferenceSchema = {
@@ -35,5 +37,5 @@ export const parseManyBodySchema = {
   type: 'object',
   required: ['references'],
   additionalProperties: false,
-  properties: { references: { type: 'array', minItems: 1, maxItems: 10_000, items: { type: 'string' } } },
+  properties: { references: { type: 'array', minItems: 1, maxItems: MAX_REFERENCES_PER_REQUEST, items: { type: 'string' } } },
 } as const;

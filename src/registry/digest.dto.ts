@@ -2,18 +2,24 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsDefined, IsOptional, IsString, MaxLength, ValidateNested } from 'class-validator';
+import { MAX_DOCKERCONFIGJSON_LENGTH } from '../common/limits.js';
 import { ErrorBodyDto } from '../reference/reference.dto.js';
 
 export const MAX_IMAGES_PER_REQUEST = 1_000;
-export const MAX_PULL_SECRETS = 20;
-/** A docker config is small; a larger value is a mistake or an attack. */
-export const MAX_DOCKERCONFIG_LENGTH = 64 * 1024;
+/**
+ * Pull secrets per digest lookup (REST and GraphQL). Each one is a docker config parsed into a keyring that
+ * is tried against the registry in order, as the kubelet does, so this bounds the registry round trips one
+ * lookup may cost. Not the same bound as decision.schemas.ts LIMITS.describedSecrets (100): that one bounds
+ * Secrets and service accounts described to a decision, mostly by name, uid and hash for the credential
+ * checks, whose content is optional.
+ */
+export const MAX_PULL_SECRETS_PER_LOOKUP = 20;
 
 export class PullSecretDto {
   @ApiProperty({ description: 'The `.dockerconfigjson` value of a kubernetes.io/dockerconfigjson Secret (never echoed or logged)' })
   @IsDefined({ message: 'dockerconfigjson is required' })
   @IsString({ message: 'dockerconfigjson must be a string' })
-  @MaxLength(MAX_DOCKERCONFIG_LENGTH, { message: `dockerconfigjson must be at most ${MAX_DOCKERCONFIG_LENGTH} characters` })
+  @MaxLength(MAX_DOCKERCONFIGJSON_LENGTH, { message: `dockerconfigjson must be at most ${MAX_DOCKERCONFIGJSON_LENGTH} characters` })
   dockerconfigjson: string;
 }
 
@@ -31,10 +37,10 @@ export class DigestsBody {
   @IsString({ message: 'platform must be a string' })
   platform?: string;
 
-  @ApiPropertyOptional({ type: [PullSecretDto], maxItems: MAX_PULL_SECRETS, description: 'Tried before the node credentials, as the kubelet does' })
+  @ApiPropertyOptional({ type: [PullSecretDto], maxItems: MAX_PULL_SECRETS_PER_LOOKUP, description: 'Tried before the node credentials, as the kubelet does' })
   @IsOptional()
   @IsArray({ message: 'pullSecrets must be an array' })
-  @ArrayMaxSize(MAX_PULL_SECRETS, { message: `pullSecrets must contain at most ${MAX_PULL_SECRETS} items` })
+  @ArrayMaxSize(MAX_PULL_SECRETS_PER_LOOKUP, { message: `pullSecrets must contain at most ${MAX_PULL_SECRETS_PER_LOOKUP} items` })
   @ValidateNested({ each: true })
   @Type(() => PullSecretDto)
   pullSecrets?: PullSecretDto[];

@@ -3,7 +3,8 @@ import { ArgsType, Field, InputType, ObjectType } from '@nestjs/graphql';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsOptional, IsString, MaxLength, ValidateNested } from 'class-validator';
 import { ErrorModel } from '../reference/reference.models.js';
-import { MAX_DOCKERCONFIG_LENGTH, MAX_IMAGES_PER_REQUEST, MAX_PULL_SECRETS } from './digest.dto.js';
+import { MAX_DOCKERCONFIGJSON_LENGTH } from '../common/limits.js';
+import { MAX_IMAGES_PER_REQUEST, MAX_PULL_SECRETS_PER_LOOKUP } from './digest.dto.js';
 
 @ObjectType('PlatformDigest')
 export class PlatformDigestModel {
@@ -37,7 +38,7 @@ export class DigestResultModel {
 export class PullSecretInputModel {
   @Field({ description: 'The .dockerconfigjson value of a pull secret' })
   @IsString()
-  @MaxLength(MAX_DOCKERCONFIG_LENGTH, { message: `dockerconfigjson must be at most ${MAX_DOCKERCONFIG_LENGTH} characters` })
+  @MaxLength(MAX_DOCKERCONFIGJSON_LENGTH, { message: `dockerconfigjson must be at most ${MAX_DOCKERCONFIGJSON_LENGTH} characters` })
   dockerconfigjson: string;
 }
 
@@ -59,7 +60,7 @@ export class DigestsArgs {
 
   @Field(() => [PullSecretInputModel], { nullable: true })
   @IsOptional()
-  @ArrayMaxSize(MAX_PULL_SECRETS, { message: `pullSecrets must contain at most ${MAX_PULL_SECRETS} items` })
+  @ArrayMaxSize(MAX_PULL_SECRETS_PER_LOOKUP, { message: `pullSecrets must contain at most ${MAX_PULL_SECRETS_PER_LOOKUP} items` })
   @ValidateNested({ each: true })
   @Type(() => PullSecretInputModel)
   pullSecrets?: PullSecretInputModel[] | null;
