@@ -11,6 +11,7 @@ import { ArrayMaxSize, IsArray, IsBoolean, IsDefined, IsIn, IsOptional, IsString
 import { PluginReportDto } from '../plugin-host/plugin.dto.js';
 import { PluginReportModel } from '../plugin-host/plugin.models.js';
 import { NEWEST_KUBERNETES_VERSION } from '../pull-policy/kubernetes-release.js';
+import { CONTAINER_TYPES, UPDATE_MODES, type UpdateMode } from '../pull-policy/manifests.js';
 import { FeatureGatesInputDto, IsFeatureGates, IsPluginContext, KUBERNETES_VERSION_DESCRIPTION, PluginContextInputDto } from '../pull-policy/pull-policy.dto.js';
 import { PULL_POLICIES } from '../reference/parsed-reference.js';
 import { PullPolicyEnum } from '../reference/reference.models.js';
@@ -385,7 +386,7 @@ export class ManifestDecisionsArgs {
   @IsString()
   previous?: string;
   @ApiPropertyOptional({ default: false }) @Field(() => Boolean, { nullable: true }) @IsOptional() @IsBoolean() alwaysPullImages?: boolean;
-  @ApiPropertyOptional({ enum: ['apply', 'replace'], default: 'apply' }) @Field(() => String, { nullable: true }) @IsOptional() @IsIn(['apply', 'replace']) update?: 'apply' | 'replace';
+  @ApiPropertyOptional({ enum: [...UPDATE_MODES], default: 'apply' }) @Field(() => String, { nullable: true }) @IsOptional() @IsIn([...UPDATE_MODES]) update?: UpdateMode;
   @ApiPropertyOptional({ default: 'default', description: 'Namespace of objects that name none' }) @Field(() => String, { nullable: true }) @IsOptional() @IsString() namespace?: string;
   @ApiPropertyOptional({ type: NodeInputDto }) @Field(() => NodeInputDto, { nullable: true }) @IsOptional() @ValidateNested() @Type(() => NodeInputDto) node?: NodeInputDto;
   @ApiPropertyOptional({ type: SimulatedRegistryInputDto })
@@ -417,7 +418,7 @@ export class ContainerDecisionDto {
   @ApiProperty({ example: 'prod' }) @Field() namespace: string;
   @ApiProperty({ type: String, nullable: true }) @Field(() => String, { nullable: true }) name: string | null;
   @ApiProperty({ type: String, nullable: true }) @Field(() => String, { nullable: true }) container: string | null;
-  @ApiProperty({ enum: ['initContainers', 'containers', 'ephemeralContainers', 'imageVolume'], description: 'imageVolume: a pod volume with an image source (pulled once per pod, before the containers)' })
+  @ApiProperty({ enum: [...CONTAINER_TYPES], description: 'imageVolume: a pod volume with an image source (pulled once per pod, before the containers)' })
   @Field()
   containerType: string;
   @ApiPropertyOptional({ type: String, description: 'Image volumes only: the volume\'s name' }) @Field(() => String, { nullable: true }) volume?: string | null;

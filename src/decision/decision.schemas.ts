@@ -7,6 +7,7 @@
  */
 import { MAX_DOCKERCONFIGJSON_LENGTH, MAX_IMAGE_LENGTH, MAX_VERSION_LENGTH } from '../common/limits.js';
 import { pluginReportSchema } from '../plugin-host/plugin.dto.js';
+import { UPDATE_MODES } from '../pull-policy/manifests.js';
 import { PULLED_BY } from './decision.types.js';
 
 /**
@@ -234,7 +235,7 @@ export const manifestDecisionsBodySchema = {
     manifests: manifestInput,
     previous: manifestInput,
     alwaysPullImages: boolean,
-    update: { type: 'string', enum: ['apply', 'replace'] },
+    update: { type: 'string', enum: UPDATE_MODES },
     namespace: string,
     node: nodeSchema,
     registry: registrySchema,

@@ -53,8 +53,12 @@ import { applyYamlEdits, parseYamlSource, type PathSegment, type YamlFieldEdit, 
 import type { PluginReport } from '../common/plugin-run.js';
 import { type FeatureGatesInput, type ImageVolumeGate, imageVolumeGate, kubernetesRelease, validateFeatureGates } from './kubernetes-release.js';
 
-export type ManifestFormat = 'yaml' | 'json' | 'object' | 'list';
-export type UpdateMode = 'apply' | 'replace';
+/** The forms manifests are given (and answered) in. */
+export const MANIFEST_FORMATS = ['yaml', 'json', 'object', 'list'] as const;
+export type ManifestFormat = (typeof MANIFEST_FORMATS)[number];
+/** How `previous` is updated: apply (kubectl apply, patch, set image, server-side apply) or replace (PUT). */
+export const UPDATE_MODES = ['apply', 'replace'] as const;
+export type UpdateMode = (typeof UPDATE_MODES)[number];
 export type ContainerList = 'initContainers' | 'containers' | 'ephemeralContainers';
 /** Kubernetes visits container lists in this order (`VisitContainersWithPath`). */
 export const CONTAINER_LISTS: readonly ContainerList[] = ['initContainers', 'containers', 'ephemeralContainers'];

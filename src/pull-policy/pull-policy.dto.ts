@@ -8,11 +8,12 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArgsType, Field, InputType, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
 import { IsBoolean, IsDefined, IsIn, IsOptional, IsString, MaxLength, ValidateBy, type ValidationOptions } from 'class-validator';
 import type { ValueNode } from 'graphql';
+import { enumObjectOf } from '../common/enum-object.js';
 import { MAX_IMAGE_LENGTH, MAX_VERSION_LENGTH } from '../common/limits.js';
 import { PluginReportDto } from '../plugin-host/plugin.dto.js';
 import { PluginReportModel } from '../plugin-host/plugin.models.js';
 import { PullPolicyEnum } from '../reference/reference.models.js';
-import { CONTAINER_TYPES, type ContainerReason, type ContainerType, type ManifestFormat, type UpdateMode } from './manifests.js';
+import { CONTAINER_TYPES, type ContainerReason, type ContainerType, MANIFEST_FORMATS, type ManifestFormat, UPDATE_MODES, type UpdateMode } from './manifests.js';
 import { type FeatureGatesInput, KUBERNETES_VERSIONS, NEWEST_KUBERNETES_VERSION, validateFeatureGates } from './kubernetes-release.js';
 import type { PolicyAnswerReason, PolicyContextInput } from './pull-policy-plugins.js';
 import { PULL_POLICIES, PULL_POLICY_REASONS, type PullPolicyReason } from './pull-policy.js';
@@ -25,20 +26,8 @@ const CONTAINER_REASONS: readonly ContainerReason[] = [...PULL_POLICY_REASONS, '
 const ANSWER_REASONS: readonly PolicyAnswerReason[] = [...PULL_POLICY_REASONS, 'Plugin'];
 /** Longest namespace, label or object name accepted in a plugin context (Kubernetes names are at most 253). */
 const MAX_NAME_LENGTH = 253;
-const FORMATS: readonly ManifestFormat[] = ['yaml', 'json', 'object', 'list'];
-const UPDATE_MODES: readonly UpdateMode[] = ['apply', 'replace'];
 
-export enum PullPolicyReasonEnum {
-  NoTag = 'NoTag',
-  TagLatest = 'TagLatest',
-  TagNotLatest = 'TagNotLatest',
-  DigestOnly = 'DigestOnly',
-  InvalidImage = 'InvalidImage',
-  Specified = 'Specified',
-  AlwaysPullImages = 'AlwaysPullImages',
-  Kept = 'Kept',
-  Plugin = 'Plugin',
-}
+export const PullPolicyReasonEnum = enumObjectOf(CONTAINER_REASONS);
 registerEnumType(PullPolicyReasonEnum, {
   name: 'PullPolicyReason',
   description:
@@ -46,26 +35,13 @@ registerEnumType(PullPolicyReasonEnum, {
     'Specified (given), AlwaysPullImages (admission plugin), Kept (an update keeps the stored value), Plugin (a rule plugin changed it)',
 });
 
-export enum UpdateModeEnum {
-  apply = 'apply',
-  replace = 'replace',
-}
+export const UpdateModeEnum = enumObjectOf(UPDATE_MODES);
 registerEnumType(UpdateModeEnum, { name: 'ManifestUpdateMode', description: 'apply: kubectl apply / patch / server-side apply; replace: a full PUT' });
 
-export enum ContainerListEnum {
-  initContainers = 'initContainers',
-  containers = 'containers',
-  ephemeralContainers = 'ephemeralContainers',
-  imageVolume = 'imageVolume',
-}
+export const ContainerListEnum = enumObjectOf(CONTAINER_TYPES);
 registerEnumType(ContainerListEnum, { name: 'ContainerList', description: 'The container list of a report entry, or imageVolume for a pod volume that mounts an image' });
 
-export enum ManifestFormatEnum {
-  yaml = 'yaml',
-  json = 'json',
-  object = 'object',
-  list = 'list',
-}
+export const ManifestFormatEnum = enumObjectOf(MANIFEST_FORMATS);
 registerEnumType(ManifestFormatEnum, { name: 'ManifestFormat' });
 
 // ---------------------------------------------------------------------------------------------------
@@ -297,9 +273,9 @@ export class DefaultManifestsBody {
   @IsBoolean({ message: 'alwaysPullImages must be a boolean' })
   alwaysPullImages?: boolean;
 
-  @ApiPropertyOptional({ enum: UPDATE_MODES, default: 'apply', description: 'How previous is updated: apply (kubectl apply, patch, set image, server-side apply) or replace (PUT)' })
+  @ApiPropertyOptional({ enum: [...UPDATE_MODES], default: 'apply', description: 'How previous is updated: apply (kubectl apply, patch, set image, server-side apply) or replace (PUT)' })
   @IsOptional()
-  @IsIn(UPDATE_MODES as string[], { message: 'update must be one of apply, replace' })
+  @IsIn([...UPDATE_MODES], { message: `update must be one of ${UPDATE_MODES.join(', ')}` })
   update?: UpdateMode;
 
   @ApiPropertyOptional({ default: 'default', description: 'Namespace of objects that name none (the kubectl context), as the rule plugins see it' })
@@ -338,7 +314,7 @@ export class DefaultManifestsArgs {
 
   @Field(() => UpdateModeEnum, { nullable: true })
   @IsOptional()
-  @IsIn(UPDATE_MODES as string[], { message: 'update must be one of apply, replace' })
+  @IsIn([...UPDATE_MODES], { message: `update must be one of ${UPDATE_MODES.join(', ')}` })
   update?: UpdateMode | null;
 
   @Field(() => String, { nullable: true, description: 'Namespace of objects that name none (the kubectl context), as the rule plugins see it; default "default"' })
@@ -409,7 +385,7 @@ export class ContainerReportDto {
 
 @ObjectType('ManifestsResult')
 export class DefaultManifestsResponseDto {
-  @ApiProperty({ enum: FORMATS, description: 'The form the manifests were given in (and are answered in)' }) @Field(() => ManifestFormatEnum) format: ManifestFormat;
+  @ApiProperty({ enum: [...MANIFEST_FORMATS], description: 'The form the manifests were given in (and are answered in)' }) @Field(() => ManifestFormatEnum) format: ManifestFormat;
   @ApiProperty({ ...MANIFEST_SCHEMA, description: 'The manifests with imagePullPolicy filled in, in the form given' } as never)
   @Field(() => String, { description: 'The manifests with imagePullPolicy filled in (YAML or JSON text as given)' })
   manifests: unknown;

@@ -1,10 +1,11 @@
 import { ArgsType, Field, ObjectType, registerEnumType } from '@nestjs/graphql';
 import { ArrayMaxSize, ArrayMinSize, IsString } from 'class-validator';
-import { PULL_POLICIES, type PullPolicy } from './parsed-reference.js';
+import { enumObjectOf } from '../common/enum-object.js';
+import { PULL_POLICIES } from './parsed-reference.js';
 import { MAX_REFERENCES_PER_REQUEST } from './reference.dto.js';
 
 /** The GraphQL `PullPolicy` enum, built from PULL_POLICIES (each value named by itself). */
-export const PullPolicyEnum = Object.fromEntries(PULL_POLICIES.map((p) => [p, p])) as { readonly [P in PullPolicy]: P };
+export const PullPolicyEnum = enumObjectOf(PULL_POLICIES);
 registerEnumType(PullPolicyEnum, { name: 'PullPolicy', description: 'imagePullPolicy values Kubernetes accepts' });
 
 @ObjectType('ParsedReference', { description: 'An image reference parsed exactly as Kubernetes does' })
