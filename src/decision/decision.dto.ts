@@ -10,9 +10,10 @@ import { Type } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsBoolean, IsDefined, IsIn, IsOptional, IsString, MaxLength, ValidateNested } from 'class-validator';
 import { PluginReportDto } from '../plugin-host/plugin.dto.js';
 import { PluginReportModel } from '../plugin-host/plugin.models.js';
-import { NEWEST_KUBERNETES_VERSION } from '../pull-policy/kubernetes-release.js';
+import { GATE_STAGES, NEWEST_KUBERNETES_VERSION } from '../pull-policy/kubernetes-release.js';
 import { CONTAINER_TYPES, UPDATE_MODES, type UpdateMode } from '../pull-policy/manifests.js';
 import { FeatureGatesInputDto, IsFeatureGates, IsPluginContext, KUBERNETES_VERSION_DESCRIPTION, PluginContextInputDto } from '../pull-policy/pull-policy.dto.js';
+import { enumObjectOf } from '../common/enum-object.js';
 import { PULL_POLICIES } from '../reference/parsed-reference.js';
 import { PullPolicyEnum } from '../reference/reference.models.js';
 import { ErrorBodyDto } from '../reference/reference.dto.js';
@@ -22,7 +23,20 @@ import { KUBELET_VERSIONS, NEWEST_KUBELET_VERSION } from './kubelet-versions.js'
 const KUBELET_VERSION_DESCRIPTION =
   `The kubelet's release, ${KUBELET_VERSIONS[0]} to ${NEWEST_KUBELET_VERSION} (also v1.35, 1.35.2, v1.35.2-eks-…): decides the feature gates' defaults ` +
   `(KubeletEnsureSecretPulledImages: off in 1.33–1.34, on from 1.35). Absent: ${NEWEST_KUBELET_VERSION}, reported as assumed.`;
-import { PULLED_BY, type PulledBy, VERIFICATION_POLICIES } from './decision.types.js';
+import {
+  DECISION_REASONS,
+  GATE_SOURCES,
+  KUBELET_EVENT_TYPES,
+  POLICY_SOURCES,
+  PULL_ACTIONS,
+  PULLED_BY,
+  type PulledBy,
+  REGISTRY_SOURCES,
+  REGISTRY_STATUSES,
+  VERIFICATION_OUTCOMES,
+  VERIFICATION_POLICIES,
+  VERIFICATION_RULES,
+} from './decision.types.js';
 
 /**
  * An optional list of at most `maxItems` nested inputs, said once for OpenAPI, GraphQL and class-validator.
@@ -40,37 +54,15 @@ function OptionalNestedList(item: new () => unknown, maxItems: number, descripti
   );
 }
 
-export enum PulledByEnum {
-  preloaded = 'preloaded',
-  kubelet = 'kubelet',
-  pullIntent = 'pullIntent',
-}
+export const PulledByEnum = enumObjectOf(PULLED_BY);
 registerEnumType(PulledByEnum, { name: 'PulledBy', description: 'How the image reached the node: preloaded, pulled by the kubelet, or only a pull intent recorded' });
 
-export enum PullActionEnum {
-  UseLocal = 'UseLocal',
-  Pull = 'Pull',
-  Fail = 'Fail',
-}
+export const PullActionEnum = enumObjectOf(PULL_ACTIONS);
 registerEnumType(PullActionEnum, { name: 'PullAction' });
 
-export enum PolicySourceEnum {
-  given = 'given',
-  defaulted = 'defaulted',
-  alwaysPullImages = 'alwaysPullImages',
-  plugin = 'plugin',
-}
+export const PolicySourceEnum = enumObjectOf(POLICY_SOURCES);
 registerEnumType(PolicySourceEnum, { name: 'PolicySource' });
 
-const ACTIONS = ['UseLocal', 'Pull', 'Fail'];
-const POLICY_SOURCES = ['given', 'defaulted', 'alwaysPullImages', 'plugin'];
-const REASONS = ['ImagePresent', 'DigestPresent', 'ImageNotPresent', 'PullPolicyAlways', 'TagMoved', 'CredentialsNotVerified', 'InvalidImageName', 'ErrImageNeverPull', 'ErrImagePull', 'ImageInspectError', 'DeniedByPolicy'];
-const OUTCOMES = ['NotApplicable', 'Skipped', 'Verified', 'MustPull'];
-const RULES = [
-  'FeatureDisabled', 'PolicyAlways', 'ImageNotPresent', 'InvalidImage', 'NeverVerify', 'Preloaded', 'Allowlisted', 'NodeAccessible',
-  'SameSecret', 'RotatedSecret', 'IdenticalCredentials', 'SameServiceAccount', 'NoPulledRecord', 'PulledUnderOtherName', 'NoCredentialRecord', 'CredentialsDiffer',
-];
-const REGISTRY_STATUSES = ['ok', 'notFound', 'unauthorized', 'unavailable', 'platformMissing', 'unknown'];
 
 // ---------------------------------------------------------------------------------------------------
 // Input
@@ -258,7 +250,7 @@ export class PullDecisionsBatchBody {
 
 @ObjectType('KubeletEvent', { description: 'An event as `kubectl describe pod` shows it' })
 export class KubeletEventDto {
-  @ApiProperty({ enum: ['Normal', 'Warning'] }) @Field() type: string;
+  @ApiProperty({ enum: [...KUBELET_EVENT_TYPES] }) @Field() type: string;
   @ApiProperty({ example: 'Pulling' }) @Field() reason: string;
   @ApiProperty({ example: 'Pulling image "nginx:1.25"' }) @Field() message: string;
 }
@@ -272,8 +264,8 @@ export class CredentialVerificationDto {
   @ApiProperty() @Field() enabled: boolean;
   @ApiProperty({ type: String, nullable: true, enum: VERIFICATION_POLICIES }) @Field(() => String, { nullable: true }) policy: string | null;
   @ApiProperty({ description: 'The pod must prove access to use the image on the node' }) @Field() required: boolean;
-  @ApiProperty({ enum: OUTCOMES }) @Field() outcome: string;
-  @ApiProperty({ enum: RULES }) @Field() rule: string;
+  @ApiProperty({ enum: [...VERIFICATION_OUTCOMES] }) @Field() outcome: string;
+  @ApiProperty({ enum: [...VERIFICATION_RULES] }) @Field() rule: string;
   @ApiProperty() @Field() message: string;
   @ApiProperty({ type: [String], description: ASSUMED_DESCRIPTION })
   @Field(() => [String], { description: ASSUMED_DESCRIPTION })
@@ -289,9 +281,9 @@ export class RegistryErrorDto {
 @ObjectType('RegistryReport', { description: 'What the registry said (or the caller\'s simulation)' })
 export class RegistryReportDto {
   @ApiProperty() @Field() consulted: boolean;
-  @ApiProperty({ type: String, nullable: true, enum: ['simulated', 'lookup'] }) @Field(() => String, { nullable: true }) source: string | null;
+  @ApiProperty({ type: String, nullable: true, enum: [...REGISTRY_SOURCES] }) @Field(() => String, { nullable: true }) source: string | null;
   @ApiProperty({ type: String, nullable: true }) @Field(() => String, { nullable: true }) reference: string | null;
-  @ApiProperty({ type: String, nullable: true, enum: REGISTRY_STATUSES }) @Field(() => String, { nullable: true }) status: string | null;
+  @ApiProperty({ type: String, nullable: true, enum: [...REGISTRY_STATUSES] }) @Field(() => String, { nullable: true }) status: string | null;
   @ApiProperty({ type: String, nullable: true }) @Field(() => String, { nullable: true }) digest: string | null;
   @ApiProperty() @Field() stale: boolean;
   @ApiProperty({ type: RegistryErrorDto, nullable: true }) @Field(() => RegistryErrorDto, { nullable: true }) error: RegistryErrorDto | null;
@@ -314,8 +306,8 @@ export class BackOffDto {
 export class FeatureGateReportDto {
   @ApiProperty() @Field() enabled: boolean;
   @ApiProperty({ description: 'The release\'s default' }) @Field() byDefault: boolean;
-  @ApiProperty({ enum: ['alpha', 'beta', 'GA'] }) @Field() stage: string;
-  @ApiProperty({ enum: ['kubeletVersion', 'credentialVerification'], description: 'What set it: the release\'s default, or node.credentialVerification' }) @Field() source: string;
+  @ApiProperty({ enum: [...GATE_STAGES] }) @Field() stage: string;
+  @ApiProperty({ enum: [...GATE_SOURCES], description: 'What set it: the release\'s default, or node.credentialVerification' }) @Field() source: string;
 }
 
 @ObjectType('KubeletFeatureGates')
@@ -335,9 +327,9 @@ export class KubeletReportDto {
 export class PullDecisionDto {
   @ApiProperty({ example: 'nginx:1.25' }) @Field() image: string;
   @ApiProperty({ enum: [...PULL_POLICIES] }) @Field(() => PullPolicyEnum) imagePullPolicy: string;
-  @ApiProperty({ enum: POLICY_SOURCES }) @Field(() => PolicySourceEnum) policySource: string;
-  @ApiProperty({ enum: ACTIONS }) @Field(() => PullActionEnum) action: string;
-  @ApiProperty({ enum: REASONS, description: 'For Fail: the kubelet\'s error name' }) @Field() reason: string;
+  @ApiProperty({ enum: [...POLICY_SOURCES] }) @Field(() => PolicySourceEnum) policySource: string;
+  @ApiProperty({ enum: [...PULL_ACTIONS] }) @Field(() => PullActionEnum) action: string;
+  @ApiProperty({ enum: [...DECISION_REASONS], description: 'For Fail: the kubelet\'s error name' }) @Field() reason: string;
   @ApiProperty({ description: 'For Fail: the kubelet\'s event text' }) @Field() message: string;
   @ApiProperty({ type: String, nullable: true, description: 'What the runtime pulls (by digest when the registry resolved the tag)' })
   @Field(() => String, { nullable: true })

@@ -3,6 +3,7 @@
  * Plain data only; see decide.ts for the rules.
  */
 import type { PluginReport } from '../common/plugin-run.js';
+import type { GateStage } from '../pull-policy/kubernetes-release.js';
 import type { PullPolicy } from '../reference/parsed-reference.js';
 
 export type { PluginReport, PullPolicy };
@@ -128,8 +129,10 @@ export interface PullDecisionInput {
   context?: Record<string, unknown>;
 }
 
-export type PullAction = 'UseLocal' | 'Pull' | 'Fail';
-export type PolicySource = 'given' | 'defaulted' | 'alwaysPullImages' | 'plugin';
+export const PULL_ACTIONS = ['UseLocal', 'Pull', 'Fail'] as const;
+export type PullAction = (typeof PULL_ACTIONS)[number];
+export const POLICY_SOURCES = ['given', 'defaulted', 'alwaysPullImages', 'plugin'] as const;
+export type PolicySource = (typeof POLICY_SOURCES)[number];
 
 /**
  * Why the action was chosen. For `Fail` it is the kubelet's own error name.
@@ -140,50 +143,57 @@ export type PolicySource = 'given' | 'defaulted' | 'alwaysPullImages' | 'plugin'
  * - Fail: `InvalidImageName`, `ErrImageNeverPull`, `ErrImagePull`, `ImageInspectError` (the kubelet's), and
  *   `DeniedByPolicy` (an organisation rule plugin denied the image; the pod would not be admitted).
  */
-export type DecisionReason =
-  | 'ImagePresent'
-  | 'DigestPresent'
-  | 'ImageNotPresent'
-  | 'PullPolicyAlways'
-  | 'TagMoved'
-  | 'CredentialsNotVerified'
-  | 'InvalidImageName'
-  | 'ErrImageNeverPull'
-  | 'ErrImagePull'
-  | 'ImageInspectError'
-  | 'DeniedByPolicy';
+export const DECISION_REASONS = [
+  'ImagePresent',
+  'DigestPresent',
+  'ImageNotPresent',
+  'PullPolicyAlways',
+  'TagMoved',
+  'CredentialsNotVerified',
+  'InvalidImageName',
+  'ErrImageNeverPull',
+  'ErrImagePull',
+  'ImageInspectError',
+  'DeniedByPolicy',
+] as const;
+export type DecisionReason = (typeof DECISION_REASONS)[number];
+
+export const KUBELET_EVENT_TYPES = ['Normal', 'Warning'] as const;
 
 export interface KubeletEvent {
-  type: 'Normal' | 'Warning';
+  type: (typeof KUBELET_EVENT_TYPES)[number];
   /** The event reason as `kubectl describe pod` shows it: Pulling, Pulled, Failed, BackOff, ErrImageNeverPull, InspectFailed. */
   reason: string;
   message: string;
 }
 
-export type VerificationOutcome = 'NotApplicable' | 'Skipped' | 'Verified' | 'MustPull';
+export const VERIFICATION_OUTCOMES = ['NotApplicable', 'Skipped', 'Verified', 'MustPull'] as const;
+export type VerificationOutcome = (typeof VERIFICATION_OUTCOMES)[number];
 /**
  * The rule that decided: NotApplicable → FeatureDisabled, PolicyAlways, ImageNotPresent, InvalidImage;
  * Skipped → NeverVerify, Preloaded, Allowlisted; Verified → NodeAccessible, SameSecret, RotatedSecret,
  * IdenticalCredentials, SameServiceAccount; MustPull → NoPulledRecord, PulledUnderOtherName,
  * NoCredentialRecord, CredentialsDiffer.
  */
-export type VerificationRule =
-  | 'FeatureDisabled'
-  | 'PolicyAlways'
-  | 'ImageNotPresent'
-  | 'InvalidImage'
-  | 'NeverVerify'
-  | 'Preloaded'
-  | 'Allowlisted'
-  | 'NodeAccessible'
-  | 'SameSecret'
-  | 'RotatedSecret'
-  | 'IdenticalCredentials'
-  | 'SameServiceAccount'
-  | 'NoPulledRecord'
-  | 'PulledUnderOtherName'
-  | 'NoCredentialRecord'
-  | 'CredentialsDiffer';
+export const VERIFICATION_RULES = [
+  'FeatureDisabled',
+  'PolicyAlways',
+  'ImageNotPresent',
+  'InvalidImage',
+  'NeverVerify',
+  'Preloaded',
+  'Allowlisted',
+  'NodeAccessible',
+  'SameSecret',
+  'RotatedSecret',
+  'IdenticalCredentials',
+  'SameServiceAccount',
+  'NoPulledRecord',
+  'PulledUnderOtherName',
+  'NoCredentialRecord',
+  'CredentialsDiffer',
+] as const;
+export type VerificationRule = (typeof VERIFICATION_RULES)[number];
 
 export interface CredentialVerification {
   enabled: boolean;
@@ -201,11 +211,15 @@ export interface CredentialVerification {
   assumed: string[];
 }
 
-export type RegistryStatus = 'ok' | 'notFound' | 'unauthorized' | 'unavailable' | 'platformMissing' | 'unknown';
+export const REGISTRY_STATUSES = ['ok', 'notFound', 'unauthorized', 'unavailable', 'platformMissing', 'unknown'] as const;
+export type RegistryStatus = (typeof REGISTRY_STATUSES)[number];
+/** Where a registry answer came from: the caller's simulation (`registry`) or a lookup. */
+export const REGISTRY_SOURCES = ['simulated', 'lookup'] as const;
+export type RegistrySource = (typeof REGISTRY_SOURCES)[number];
 
 /** What the registry said (or the caller's simulation of it). The pure core's only view of the registry. */
 export interface RegistryAnswer {
-  source: 'simulated' | 'lookup';
+  source: RegistrySource;
   status: RegistryStatus;
   /** The digest the reference resolves to (for a tag: the index digest of a multi-architecture image). */
   digest: string | null;
@@ -218,7 +232,7 @@ export interface RegistryAnswer {
 
 export interface RegistryReport {
   consulted: boolean;
-  source: 'simulated' | 'lookup' | null;
+  source: RegistrySource | null;
   /** The reference asked about. */
   reference: string | null;
   status: RegistryStatus | null;
@@ -227,14 +241,17 @@ export interface RegistryReport {
   error: { code: string; message: string } | null;
 }
 
+/** What set a kubelet feature gate's value. */
+export const GATE_SOURCES = ['kubeletVersion', 'credentialVerification'] as const;
+
 /** A kubelet feature gate as the decision used it. */
 export interface FeatureGateReport {
   enabled: boolean;
   /** The release's default (pkg/features/kube_features.go). */
   byDefault: boolean;
-  stage: 'alpha' | 'beta' | 'GA';
+  stage: GateStage;
   /** `credentialVerification`: the caller's node.credentialVerification set it; `kubeletVersion`: the release's default. */
-  source: 'kubeletVersion' | 'credentialVerification';
+  source: (typeof GATE_SOURCES)[number];
 }
 
 export interface KubeletReport {

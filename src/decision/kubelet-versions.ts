@@ -31,6 +31,7 @@
  * matters. Anything else is a 400 naming the field and the supported range.
  */
 import { ApiError, ErrorCode } from '../common/errors.js';
+import type { GateStage } from '../pull-policy/kubernetes-release.js';
 
 /** The kubelet releases modelled, oldest first (1.33: KubeletEnsureSecretPulledImages exists). */
 export const KUBELET_VERSIONS = ['1.33', '1.34', '1.35', '1.36', '1.37'] as const;
@@ -38,7 +39,7 @@ export type KubeletVersion = (typeof KUBELET_VERSIONS)[number];
 /** What an absent `node.kubeletVersion` means: the newest release modelled (also in README and GET /v1/version). */
 export const NEWEST_KUBELET_VERSION: KubeletVersion = KUBELET_VERSIONS[KUBELET_VERSIONS.length - 1];
 
-export type GateStage = 'alpha' | 'beta' | 'GA';
+export type { GateStage };
 export type KubeletFeatureGate = 'KubeletEnsureSecretPulledImages' | 'ImageVolume';
 export const KUBELET_FEATURE_GATES: readonly KubeletFeatureGate[] = ['KubeletEnsureSecretPulledImages', 'ImageVolume'];
 

@@ -1,10 +1,11 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { GATE_STAGES } from '../pull-policy/kubernetes-release.js';
 import { featureGates, KUBELET_VERSIONS, type KubeletFeatureGates, NEWEST_KUBELET_VERSION } from './kubelet-versions.js';
 
 class FeatureGateDefaultDto {
   @ApiProperty() enabled: boolean;
-  @ApiProperty({ enum: ['alpha', 'beta', 'GA'] }) stage: string;
+  @ApiProperty({ enum: [...GATE_STAGES] }) stage: string;
   @ApiProperty({ description: 'GA and locked: the gate cannot be turned off' }) lockedToDefault: boolean;
   @ApiProperty({ example: '1.35', description: 'The release from which this stage and default hold' }) since: string;
 }

@@ -57,11 +57,15 @@ export function kubernetesRelease(value: unknown, field = 'kubernetesVersion'): 
   return { version: `1.${minor}` as KubernetesVersion, minor };
 }
 
+/** The stages of a Kubernetes feature gate (pkg/features: Alpha, Beta, GA), as the answers spell them. */
+export const GATE_STAGES = ['alpha', 'beta', 'GA'] as const;
+export type GateStage = (typeof GATE_STAGES)[number];
+
 export interface ImageVolumeGate {
   /** False before 1.31: the API has no image volume source (the field is unknown). */
   exists: boolean;
   enabled: boolean;
-  stage: 'alpha' | 'beta' | 'GA' | null;
+  stage: GateStage | null;
   /** GA and locked (1.36 on): kube-apiserver refuses `--feature-gates=ImageVolume=false`. */
   locked: boolean;
   /** The release's default for the gate. */
