@@ -1,12 +1,14 @@
 /**
  * What a plugin run answers, as both the plugin host (which runs the plugins) and the pure cores (which
- * turn the answers into warnings, denials and mutations) see it. Types only: the cores must not import
- * src/plugin-host (.dependency-cruiser.cjs), so the shapes they share with it live here.
+ * turn the answers into warnings, denials and mutations) see it: types, and the value lists the types are
+ * derived from. The cores must not import src/plugin-host (.dependency-cruiser.cjs), so the shapes they
+ * share with it live here.
  */
 import type { ParsedReference, PullPolicy } from '../reference/parsed-reference.js';
 
 /** A plugin's verdict on one image (part of the published plugin API, re-exported by plugin-api.ts). */
-export type PluginVerdict = 'allow' | 'warn' | 'deny';
+export const PLUGIN_VERDICTS = ['allow', 'warn', 'deny'] as const;
+export type PluginVerdict = (typeof PLUGIN_VERDICTS)[number];
 
 /** What the caller said about where the image is used; every field is optional (published plugin API). */
 export interface PluginRequestContext {
@@ -22,7 +24,8 @@ export interface PluginRequestContext {
 }
 
 /** How a plugin failed (and the label of its failure metric). */
-export type PluginFailureKind = 'error' | 'rejection' | 'timeout' | 'invalid-result' | 'invalid-mutation';
+export const PLUGIN_FAILURE_KINDS = ['error', 'rejection', 'timeout', 'invalid-result', 'invalid-mutation'] as const;
+export type PluginFailureKind = (typeof PLUGIN_FAILURE_KINDS)[number];
 
 /** One plugin's verdict, as the answers report it (`plugins: [...]`). */
 export interface PluginReport {

@@ -1,7 +1,9 @@
 /** REST (OpenAPI) shapes of the plugins, and JSON schemas the other modules can reuse for plugin reports. */
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { PLUGIN_FAILURE_KINDS, PLUGIN_VERDICTS } from '../common/plugin-run.js';
 import { PULL_POLICIES } from '../reference/parsed-reference.js';
 import { PLUGIN_OPERATIONS } from './plugin-api.js';
+import { FAILURE_POLICIES } from './plugins-config.js';
 
 export class PluginInfoDto {
   @ApiProperty({ example: 'disallow-latest', pattern: '^[a-z0-9-]+$' }) name: string;
@@ -11,7 +13,7 @@ export class PluginInfoDto {
   @ApiProperty() enabled: boolean;
   @ApiProperty({ description: 'A failure to load does not stop the start' }) optional: boolean;
   @ApiProperty({ example: 30, description: 'Lower runs first; ties by name' }) order: number;
-  @ApiProperty({ enum: ['Fail', 'Ignore'] }) failurePolicy: string;
+  @ApiProperty({ enum: [...FAILURE_POLICIES] }) failurePolicy: string;
   @ApiProperty({ example: 1000 }) timeoutMs: number;
   @ApiProperty({ enum: PLUGIN_OPERATIONS, isArray: true }) operations: string[];
   @ApiProperty({ enum: ['active', 'failed', 'disabled'] }) status: string;
@@ -26,7 +28,7 @@ export class PluginsResponseDto {
 }
 
 export class PluginFailureDto {
-  @ApiProperty({ enum: ['error', 'rejection', 'timeout', 'invalid-result', 'invalid-mutation'] }) kind: string;
+  @ApiProperty({ enum: [...PLUGIN_FAILURE_KINDS] }) kind: string;
   @ApiProperty() message: string;
 }
 
@@ -38,7 +40,7 @@ export class PluginMutationDto {
 /** One plugin's verdict in an answer (pull decisions, defaulting). */
 export class PluginReportDto {
   @ApiProperty({ example: 'disallow-latest' }) name: string;
-  @ApiProperty({ enum: ['allow', 'warn', 'deny'] }) verdict: string;
+  @ApiProperty({ enum: [...PLUGIN_VERDICTS] }) verdict: string;
   @ApiProperty({ type: String, nullable: true }) message: string | null;
   @ApiProperty({ example: 0.012 }) durationMs: number;
   @ApiPropertyOptional({ type: PluginMutationDto, description: 'The changes the plugin made' }) mutated?: PluginMutationDto;

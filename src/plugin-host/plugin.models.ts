@@ -2,6 +2,10 @@
 import { createRequire } from 'node:module';
 import { Field, Float, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
 import type { ValueNode } from 'graphql';
+import { enumObjectOf } from '../common/enum-object.js';
+import { PLUGIN_VERDICTS } from '../common/plugin-run.js';
+import { PLUGIN_OPERATIONS } from './plugin-api.js';
+import { FAILURE_POLICIES } from './plugins-config.js';
 
 // The graphql package ships CommonJS and ES module builds; @nestjs/graphql uses the CommonJS one and
 // recognises custom scalars with `instanceof`. Taking the class from the same build keeps that true
@@ -15,25 +19,13 @@ export enum PluginStatusEnum {
 }
 registerEnumType(PluginStatusEnum, { name: 'PluginStatus', description: 'active: runs; failed: did not load (optional plugins only, otherwise the start stops); disabled: off in the plugins config' });
 
-export enum PluginFailurePolicyEnum {
-  Fail = 'Fail',
-  Ignore = 'Ignore',
-}
+export const PluginFailurePolicyEnum = enumObjectOf(FAILURE_POLICIES);
 registerEnumType(PluginFailurePolicyEnum, { name: 'PluginFailurePolicy', description: 'What a throw, rejection or timeout of the plugin means: Fail denies, Ignore skips with a warning' });
 
-export enum PluginOperationEnum {
-  decision = 'decision',
-  default = 'default',
-  manifest = 'manifest',
-  admission = 'admission',
-}
+export const PluginOperationEnum = enumObjectOf(PLUGIN_OPERATIONS);
 registerEnumType(PluginOperationEnum, { name: 'PluginOperation', description: 'Where the service asks the plugins' });
 
-export enum PluginVerdictEnum {
-  allow = 'allow',
-  warn = 'warn',
-  deny = 'deny',
-}
+export const PluginVerdictEnum = enumObjectOf(PLUGIN_VERDICTS);
 registerEnumType(PluginVerdictEnum, { name: 'PluginVerdict' });
 
 function literal(node: ValueNode): unknown {

@@ -23,7 +23,8 @@ import { readFile } from 'node:fs/promises';
 import { isMap, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
 import { PLUGIN_OPERATIONS, type PluginOperation } from './plugin-api.js';
 
-export type FailurePolicy = 'Fail' | 'Ignore';
+export const FAILURE_POLICIES = ['Fail', 'Ignore'] as const;
+export type FailurePolicy = (typeof FAILURE_POLICIES)[number];
 
 export const DEFAULT_ORDER = 100;
 export const DEFAULT_TIMEOUT_MS = 1_000;
@@ -169,7 +170,7 @@ export function parsePluginsConfig(text: string, file: string): PluginsConfig {
 }
 
 function checkFailurePolicy(value: unknown, fail: (message: string) => never): FailurePolicy {
-  if (value !== 'Fail' && value !== 'Ignore') fail(`failurePolicy must be Fail or Ignore, got ${JSON.stringify(value)}`);
+  if (!(FAILURE_POLICIES as readonly unknown[]).includes(value)) fail(`failurePolicy must be ${FAILURE_POLICIES.join(' or ')}, got ${JSON.stringify(value)}`);
   return value as FailurePolicy;
 }
 
