@@ -13,9 +13,9 @@
  */
 import { errorText } from '../common/error-text.js';
 import { ApiError, ErrorCode } from '../common/errors.js';
-import type { PluginFailureKind, PluginReport, PluginRequestContext, PluginRunResult, PluginVerdict } from '../common/plugin-run.js';
+import { PLUGIN_VERDICTS, type PluginFailureKind, type PluginReport, type PluginRequestContext, type PluginRunResult, type PluginVerdict } from '../common/plugin-run.js';
 import { parseReference } from '../reference/parse.js';
-import type { ParsedReference, PullPolicy } from '../reference/parsed-reference.js';
+import { type ParsedReference, PULL_POLICIES, type PullPolicy } from '../reference/parsed-reference.js';
 import type { Plugin, PluginContext, PluginInput, PluginOperation } from './plugin-api.js';
 import { PLUGIN_OPERATIONS } from './plugin-api.js';
 import type { ActivePlugin, HostLogger } from './plugin-loader.js';
@@ -39,9 +39,11 @@ export interface PluginRunOptions {
 export type { PluginFailureKind, PluginReport, PluginRunResult };
 
 const EMPTY_CONTEXT: PluginRequestContext = Object.freeze({});
-const VERDICTS = ['allow', 'warn', 'deny'] as const;
 /** Repeated failures of one plugin are logged at most this often. */
 const FAILURE_LOG_INTERVAL_MS = 10_000;
+
+/** `a, b or c`: the allowed values, as the invalid-result messages name them. */
+const oneOf = (values: readonly string[]): string => `${values.slice(0, -1).join(', ')} or ${values[values.length - 1]}`;
 
 /** An active plugin with everything the hot path needs precomputed. */
 interface RunnerPlugin {
@@ -317,15 +319,15 @@ function race(pending: PromiseLike<unknown>, ms: number): Promise<Settled> {
 function resultProblem(out: unknown): string | null {
   if (out === null || typeof out !== 'object') return `expected an object with a verdict, got ${out === null ? 'null' : typeof out}`;
   const result = out as Record<string, unknown>;
-  if (!VERDICTS.includes(result.verdict as PluginVerdict)) return `verdict must be allow, warn or deny, got ${JSON.stringify(result.verdict) ?? 'nothing'}`;
+  if (!PLUGIN_VERDICTS.includes(result.verdict as PluginVerdict)) return `verdict must be ${oneOf(PLUGIN_VERDICTS)}, got ${JSON.stringify(result.verdict) ?? 'nothing'}`;
   if (result.message !== undefined && result.message !== null && typeof result.message !== 'string') return 'message must be a string';
   const mutate = result.mutate;
   if (mutate === undefined || mutate === null) return null;
   if (typeof mutate !== 'object') return 'mutate must be an object';
   const { image, imagePullPolicy } = mutate as Record<string, unknown>;
   if (image !== undefined && typeof image !== 'string') return 'mutate.image must be a string';
-  if (imagePullPolicy !== undefined && imagePullPolicy !== 'Always' && imagePullPolicy !== 'IfNotPresent' && imagePullPolicy !== 'Never') {
-    return `mutate.imagePullPolicy must be Always, IfNotPresent or Never, got ${JSON.stringify(imagePullPolicy)}`;
+  if (imagePullPolicy !== undefined && !(PULL_POLICIES as readonly unknown[]).includes(imagePullPolicy)) {
+    return `mutate.imagePullPolicy must be ${oneOf(PULL_POLICIES)}, got ${JSON.stringify(imagePullPolicy)}`;
   }
   return null;
 }
