@@ -9,14 +9,14 @@
  * nanoseconds to update) that the registry reads when /metrics is scraped; prom-client's labelled
  * children cost about a microsecond per plugin call. Process-wide, keyed by plugin name, like labels.
  */
-import { PLUGIN_FAILURE_KINDS, type PluginFailureKind } from '../common/plugin-run.js';
+import { PLUGIN_FAILURE_KINDS, PLUGIN_VERDICTS, type PluginFailureKind } from '../common/plugin-run.js';
 import { HistogramStats, type MetricValue, registerScrapeMetric } from '../metrics/scrape-metrics.js';
 
 export type { PluginFailureKind };
-export type EvaluationOutcome = 'allow' | 'warn' | 'deny' | 'error';
+export type EvaluationOutcome = (typeof PLUGIN_VERDICTS)[number] | 'error';
 
 const FAILURE_KINDS: readonly PluginFailureKind[] = PLUGIN_FAILURE_KINDS;
-const OUTCOMES: readonly EvaluationOutcome[] = ['allow', 'warn', 'deny', 'error'];
+const OUTCOMES: readonly EvaluationOutcome[] = [...PLUGIN_VERDICTS, 'error'];
 /** Upper bounds in seconds. */
 export const DURATION_BUCKETS: readonly number[] = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 

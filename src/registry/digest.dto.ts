@@ -4,6 +4,7 @@ import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsDefined, IsOptional, IsString, MaxLength, ValidateNested } from 'class-validator';
 import { MAX_DOCKERCONFIGJSON_LENGTH } from '../common/limits.js';
 import { ErrorBodyDto } from '../reference/reference.dto.js';
+import { DIGEST_SOURCES } from './digest.service.js';
 
 export const MAX_IMAGES_PER_REQUEST = 1_000;
 /**
@@ -58,7 +59,7 @@ export class DigestAnswerDto {
   @ApiProperty({ description: 'Digest of what the reference names (an index for multi-platform images)', example: 'sha256:…' }) digest: string;
   @ApiProperty({ example: 'application/vnd.oci.image.index.v1+json' }) mediaType: string;
   @ApiProperty({ type: PlatformDigestDto, nullable: true, description: 'Present when a platform was asked for' }) platform: PlatformDigestDto | null;
-  @ApiProperty({ enum: ['registry', 'cache'] }) source: string;
+  @ApiProperty({ enum: [...DIGEST_SOURCES] }) source: string;
   @ApiProperty({ description: 'True when the registry failed and the last known digest answers' }) stale: boolean;
   @ApiProperty({ format: 'date-time' }) resolvedAt: string;
   @ApiProperty({ format: 'date-time', description: 'When the answer stops being fresh' }) expiresAt: string;

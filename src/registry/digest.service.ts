@@ -30,6 +30,10 @@ import { SingleFlight } from './single-flight.js';
 
 export type { PlatformDigest } from './platform-digests.js';
 
+/** Where a digest answer came from: the registry now, or the cache (fresh, or stale while the registry fails). */
+export const DIGEST_SOURCES = ['registry', 'cache'] as const;
+export type DigestSource = (typeof DIGEST_SOURCES)[number];
+
 /** The public answer (contract field names), plus `reference`: what was looked up. */
 export interface DigestAnswer {
   image: string;
@@ -38,7 +42,7 @@ export interface DigestAnswer {
   digest: string;
   mediaType: string;
   platform: PlatformDigest | null;
-  source: 'registry' | 'cache';
+  source: DigestSource;
   stale: boolean;
   resolvedAt: string;
   expiresAt: string;
@@ -86,7 +90,7 @@ interface HotAnswer {
 /** The longest image kept in hotAnswers (a valid reference is far shorter): hostile inputs cannot grow it. */
 const HOT_IMAGE_MAX = 512;
 
-type RefOutcome = { record: Extract<RefRecord, { kind: 'digest' }>; source: 'registry' | 'cache'; stale: boolean };
+type RefOutcome = { record: Extract<RefRecord, { kind: 'digest' }>; source: DigestSource; stale: boolean };
 
 export class DigestService {
   private readonly refFlights = new SingleFlight<RefOutcome>();
@@ -351,7 +355,7 @@ export class DigestService {
   }
 }
 
-function answerOf(image: string, parsed: ParsedReference, record: RefOutcome['record'], platform: PlatformDigest | null, source: 'registry' | 'cache', stale: boolean): DigestAnswer {
+function answerOf(image: string, parsed: ParsedReference, record: RefOutcome['record'], platform: PlatformDigest | null, source: DigestSource, stale: boolean): DigestAnswer {
   return {
     image,
     reference: parsed.pullReference,
@@ -366,7 +370,7 @@ function answerOf(image: string, parsed: ParsedReference, record: RefOutcome['re
   };
 }
 
-function answerFrom(record: RefRecord, source: 'registry' | 'cache', stale: boolean): RefOutcome {
+function answerFrom(record: RefRecord, source: DigestSource, stale: boolean): RefOutcome {
   if (record.kind === 'negative') throw new ApiError(record.code, record.message, undefined, record.reason);
   return { record, source, stale };
 }
