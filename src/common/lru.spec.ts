@@ -43,4 +43,18 @@ describe('LruMap (second chance)', () => {
     expect(lru.size).toBe(2);
     expect(lru.get('c')).toBe(3);
   });
+
+  it('sweep walks the whole map a few entries a call, resuming where it stopped, and deletes only what is expired', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.nat(1_000), fc.boolean()), { minLength: 1, maxLength: 200 }), fc.integer({ min: 1, max: 7 }), (entries, steps) => {
+        const lru = new LruMap<number, boolean>(1_000);
+        for (const [key, expired] of entries) lru.set(key, expired);
+        const live = new Map(entries); // the last value set per key
+        // Enough calls to walk the map once, whatever the step: every expired entry is gone, every live one kept.
+        for (let i = 0; i <= Math.ceil(live.size / steps); i++) lru.sweep((expired) => expired, steps);
+        for (const [key, expired] of live) expect(lru.get(key)).toBe(expired ? undefined : false);
+        expect(lru.size).toBe([...live.values()].filter((expired) => !expired).length);
+      }),
+    );
+  });
 });

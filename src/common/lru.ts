@@ -42,7 +42,30 @@ export class LruMap<K, V> {
 
   clear(): void {
     this.map.clear();
+    this.cursor = undefined;
   }
+
+  /**
+   * Looks at the next `steps` entries of a walk over the whole map that resumes where the last call stopped
+   * (and starts again at the end), and deletes those `expired` says are. Called on every insert with a small
+   * `steps`, it bounds how long an expired entry can outlive its expiry by the rate of inserts, at O(1) a call,
+   * instead of keeping every expired entry until the size bound pushes it out. (Map iterators stay valid
+   * across deletes and inserts.)
+   */
+  sweep(expired: (value: V) => boolean, steps: number): void {
+    for (let i = 0; i < steps; i++) {
+      this.cursor ??= this.map.entries();
+      const next = this.cursor.next();
+      if (next.done) {
+        this.cursor = undefined;
+        return;
+      }
+      const [key, slot] = next.value;
+      if (expired(slot.value)) this.map.delete(key);
+    }
+  }
+
+  private cursor: MapIterator<[K, Slot<V>]> | undefined;
 
   /** Evicts until one more entry fits; each pass clears a flag or evicts, so it ends within two rounds. */
   private makeRoom(): void {

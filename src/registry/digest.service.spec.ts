@@ -256,4 +256,16 @@ describe('DigestService', () => {
     expect(results[1]).toMatchObject({ ok: false, input: 'Bad' });
     await expect(service.resolveMany(['a'], { platform: 'nope' })).rejects.toMatchObject({ code: 'InvalidRequest' });
   });
+
+  it('the memory cache drops expired answers as new ones come in, not only at its size bound', () => {
+    let now = 0;
+    const cache = new MemoryDigestCache({ maxRefs: 50_000, now: () => now });
+    const record = { digest: `sha256:${'1'.repeat(64)}` } as unknown as Parameters<MemoryDigestCache['putRef']>[1];
+    for (let i = 0; i < 1_000; i++) cache.putRef(`short-${i}`, record, now + 1_000); // e.g. brief negative answers
+    expect(cache.sizes().refs).toBe(1_000);
+    now += 2_000;
+    for (let i = 0; i < 1_000; i++) cache.putRef(`long-${i}`, record, now + 60_000);
+    expect(cache.sizes().refs).toBe(1_000); // the 1 000 expired ones were swept while the new ones went in
+    expect(cache.peekRef('long-999')).toBe(record);
+  });
 });

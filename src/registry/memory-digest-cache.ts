@@ -35,7 +35,11 @@ export class MemoryDigestCache implements DigestCache {
   }
 
   putRef(key: string, record: RefRecord, until: number): void {
-    if (until > this.now()) this.refs.set(key, { record, until });
+    const now = this.now();
+    if (until > now) this.refs.set(key, { record, until });
+    // Expired answers (short-lived negative ones above all) are dropped as they are passed, not kept until the
+    // size bound pushes them out: two entries looked at per insert sweep the whole map as fast as it fills.
+    this.refs.sweep((entry) => entry.until <= now, 2);
   }
 
   async setRef(key: string, record: RefRecord, until: number): Promise<void> {
