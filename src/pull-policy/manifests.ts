@@ -41,6 +41,7 @@ import { ApiError, ErrorCode } from '../common/errors.js';
 import { parseReference } from '../reference/parse.js';
 import type { ParsedReference, ParseResult, PullPolicy } from '../reference/parsed-reference.js';
 import {
+  type DefaultOutcome,
   defaultOutcomeOf,
   hasSurroundingWhitespace,
   isPullPolicy,
@@ -689,6 +690,32 @@ class ManifestWalker {
     });
   }
 
+  /**
+   * The policy the API server stores for a container or an image volume, the same rule for both
+   * (SetDefaults_Container / SetDefaults_Volume at create; on update the stored value is kept unless the
+   * update drops a field it had set): given, given but unsupported (refused), kept from the stored object,
+   * not defaulted (an image volume with the ImageVolume gate off), or defaulted from the image now.
+   */
+  private storedPolicy(
+    givenValid: PullPolicy | null,
+    givenInvalid: boolean,
+    storedBefore: PullPolicy | null,
+    explicitBefore: boolean,
+    fresh: DefaultOutcome,
+    defaulting: boolean,
+  ): { stored: PullPolicy | null; reason: PullPolicyReason | 'Kept'; defaulted: boolean; how: 'given' | 'invalid' | 'kept' | 'not-defaulted' | 'defaulted' } {
+    if (givenValid !== null) return { stored: givenValid, reason: 'Specified', defaulted: false, how: 'given' };
+    if (givenInvalid) return { stored: null, reason: 'Specified', defaulted: false, how: 'invalid' };
+    if (storedBefore !== null && this.update === 'apply' && !explicitBefore) return { stored: storedBefore, reason: 'Kept', defaulted: false, how: 'kept' };
+    if (!defaulting) return { stored: null, reason: 'Specified', defaulted: false, how: 'not-defaulted' };
+    return { stored: fresh.policy, reason: fresh.reason, defaulted: true, how: 'defaulted' };
+  }
+
+  /** Why an update defaults a stored policy again (only when the field is dropped). */
+  private redefaultedBecause(): string {
+    return this.update === 'replace' ? 'a full replace (PUT) omits the field' : 'the last applied configuration set it and this apply removes it';
+  }
+
   /** Each container and image volume costs the walk, the plugins and the answer: MAX_CONTAINERS a request. */
   private admitOneMore(): void {
     if (this.reports.length >= MAX_CONTAINERS) {
@@ -780,40 +807,22 @@ class ManifestWalker {
     const appliedBefore = volumeNamed(at.previous?.applied ?? null, workload.podSpec, name);
     const explicitBefore = appliedBefore !== null && isObject(appliedBefore.image) && !isUnsetPolicy(appliedBefore.image.pullPolicy);
 
-    let stored: PullPolicy | null;
-    let reason: ContainerReason;
-    let defaulted = false;
-    if (givenValid !== null) {
-      stored = givenValid;
-      reason = 'Specified';
-    } else if (givenInvalid) {
-      stored = null;
-      reason = 'Specified';
-      errors.push(unsupportedPullPolicyMessage(given, `${path}.image.pullPolicy`));
-    } else if (storedBefore !== null && this.update === 'apply' && !explicitBefore) {
-      stored = storedBefore;
-      reason = 'Kept';
-      if (storedBefore !== fresh.policy) {
-        const from = beforeSource !== null && typeof beforeSource.reference === 'string' ? JSON.stringify(beforeSource.reference) : 'the previous reference';
-        warnings.push(
-          `pullPolicy stays ${storedBefore} from the existing object (reference was ${from}): updates keep the stored value, but a fresh create of ` +
-            `${reference === null ? 'the new reference' : JSON.stringify(reference)} would default to ${fresh.policy}; set image.pullPolicy explicitly to make the intent visible`,
-        );
-      }
-    } else if (!gate.enabled) {
+    const { stored, reason, defaulted, how } = this.storedPolicy(givenValid, givenInvalid, storedBefore, explicitBefore, fresh, gate.enabled);
+    if (how === 'invalid') errors.push(unsupportedPullPolicyMessage(given, `${path}.image.pullPolicy`));
+    if (how === 'kept' && storedBefore !== fresh.policy) {
+      const from = beforeSource !== null && typeof beforeSource.reference === 'string' ? JSON.stringify(beforeSource.reference) : 'the previous reference';
+      warnings.push(
+        `pullPolicy stays ${storedBefore} from the existing object (reference was ${from}): updates keep the stored value, but a fresh create of ` +
+          `${reference === null ? 'the new reference' : JSON.stringify(reference)} would default to ${fresh.policy}; set image.pullPolicy explicitly to make the intent visible`,
+      );
+    }
+    if (how === 'not-defaulted') {
       // Kept because the old object used image volumes, but SetDefaults_Volume does not run with the gate off.
-      stored = null;
-      reason = 'Specified';
       errors.push(`${path}.image.pullPolicy: Required value`);
       warnings.push(`${gate.describe}: the API server keeps image volumes of an object that already had them, but does not default pullPolicy`);
-    } else {
-      stored = fresh.policy;
-      reason = fresh.reason;
-      defaulted = true;
-      if (storedBefore !== null && storedBefore !== fresh.policy && !isPod) {
-        const why = this.update === 'replace' ? 'a full replace (PUT) omits the field' : 'the last applied configuration set it and this apply removes it';
-        warnings.push(`pullPolicy changes from ${storedBefore} to ${fresh.policy}: ${why}, so the API server defaults it again from the new reference`);
-      }
+    }
+    if (how === 'defaulted' && storedBefore !== null && storedBefore !== fresh.policy && !isPod) {
+      warnings.push(`pullPolicy changes from ${storedBefore} to ${fresh.policy}: ${this.redefaultedBecause()}, so the API server defaults it again from the new reference`);
     }
     if (isPod && storedBefore !== null && stored !== null && stored !== storedBefore) {
       errors.push(`${POD_UPDATE_FORBIDDEN} (${path}.image.pullPolicy would change from ${storedBefore} to ${stored})`);
@@ -904,27 +913,12 @@ class ManifestWalker {
     const appliedBefore = containerNamed(at.previous?.applied ?? null, workload.podSpec, list, name);
     const explicitBefore = appliedBefore !== null && !isUnsetPolicy(appliedBefore.imagePullPolicy);
 
-    let stored: PullPolicy | null;
-    let reason: ContainerReason;
-    let defaulted = false;
-    if (givenValid !== null) {
-      stored = givenValid;
-      reason = 'Specified';
-    } else if (givenInvalid) {
-      stored = null;
-      reason = 'Specified';
-    } else if (storedBefore !== null && this.update === 'apply' && !explicitBefore) {
-      stored = storedBefore;
-      reason = 'Kept';
-      if (storedBefore !== fresh.policy) warnings.push(keptWarning(storedBefore, fresh.policy, before?.image, image));
-    } else {
-      stored = fresh.policy;
-      reason = fresh.reason;
-      defaulted = true;
-      if (storedBefore !== null && storedBefore !== fresh.policy && !isPod) {
-        const why = this.update === 'replace' ? 'a full replace (PUT) omits the field' : 'the last applied configuration set it and this apply removes it';
-        warnings.push(`imagePullPolicy changes from ${storedBefore} to ${fresh.policy}: ${why}, so the API server defaults it again from the new image`);
-      }
+    const decided = this.storedPolicy(givenValid, givenInvalid, storedBefore, explicitBefore, fresh, true);
+    const how = decided.how;
+    let { stored, reason, defaulted } = decided; // AlwaysPullImages overrides them below
+    if (how === 'kept' && storedBefore !== fresh.policy) warnings.push(keptWarning(storedBefore as PullPolicy, fresh.policy, before?.image, image));
+    if (how === 'defaulted' && storedBefore !== null && storedBefore !== fresh.policy && !isPod) {
+      warnings.push(`imagePullPolicy changes from ${storedBefore} to ${fresh.policy}: ${this.redefaultedBecause()}, so the API server defaults it again from the new image`);
     }
 
     if (at.admission) {
